@@ -1,0 +1,197 @@
+"""MNIST: find, download, verify and parse the four original gzip IDX files.
+
+The IDX format (http://yann.lecun.com/exdb/mnist/) is a big-endian header then raw uint8s:
+
+    images: magic 2051, count, rows, cols, then count*rows*cols pixels
+    labels: magic 2049, count, then count labels
+
+Where the files live, in order: the ``data_dir`` argument (the CLI's ``--data-dir``), the
+environment variable ``SCRATCHNN_DATA_DIR``, then a user cache directory. Missing files are
+downloaded from a public mirror into that directory; every file is checked against its
+published SHA-256 before it is used. This module runs in CPython only (the browser gets its
+data from the site build).
+"""
+
+from __future__ import annotations
+
+import gzip
+import hashlib
+import os
+import shutil
+import struct
+import sys
+import tempfile
+import urllib.request
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+# file name -> (size in bytes, SHA-256) of the canonical distribution
+FILES = {
+    "train-images-idx3-ubyte.gz": (9912422, "440fcabf73cc546fa21475e81ea370265605f56be210a4024d2ca8f203523609"),
+    "train-labels-idx1-ubyte.gz": (28881, "3552534a0a558bbed6aed32b30c495cca23d567ec52cac8be1a0730e8010255c"),
+    "t10k-images-idx3-ubyte.gz": (1648877, "8d422c7b0a1c1c79245a5bcf07fe86e33eeafee792b84584aec276f5a2dbc4e6"),
+    "t10k-labels-idx1-ubyte.gz": (4542, "f7ae60f92e00ec6debd23a6088c31dbd2371eca3ffa0defaefb259924204aec6"),
+}  # fmt: skip
+MIRRORS = (
+    "https://ossci-datasets.s3.amazonaws.com/mnist/",
+    "https://storage.googleapis.com/cvdf-datasets/mnist/",
+)
+IMAGES_MAGIC = 2051
+LABELS_MAGIC = 2049
+N_VALIDATION = 1000  # the original holds out the first 1,000 shuffled training images
+
+
+class MnistError(Exception):
+    """A data file is missing, corrupt, or not what MNIST should be."""
+
+
+@dataclass
+class MnistData:
+    """The data in the original's layout: X is (784, m), a column per image, values in [0, 1]."""
+
+    X_train: np.ndarray  # (784, 59000)
+    Y_train: np.ndarray  # (59000,) int64 digits
+    X_val: np.ndarray  # (784, 1000)
+    Y_val: np.ndarray  # (1000,)
+    X_test: np.ndarray  # (784, 10000)
+    Y_test: np.ndarray  # (10000,)
+    sha256: dict[str, str]  # file name -> checksum of the files these came from
+
+
+def default_data_dir() -> Path:
+    """The user cache directory: $XDG_CACHE_HOME/scratchnn/mnist (or ~/.cache/...)."""
+    cache = os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache"
+    return Path(cache) / "scratchnn" / "mnist"
+
+
+def resolve_data_dir(data_dir: str | os.PathLike | None = None) -> Path:
+    """The data directory: the argument, else $SCRATCHNN_DATA_DIR, else the user cache."""
+    if data_dir:
+        return Path(data_dir)
+    if os.environ.get("SCRATCHNN_DATA_DIR"):
+        return Path(os.environ["SCRATCHNN_DATA_DIR"])
+    return default_data_dir()
+
+
+def sha256_of(path: Path) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as f:
+        for block in iter(lambda: f.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def verify(path: Path, name: str | None = None) -> str:
+    """Check a file's size and SHA-256 against those of MNIST file ``name`` (default: the
+    file's own name); return the checksum."""
+    size, expected = FILES[name or path.name]
+    actual_size = path.stat().st_size
+    if actual_size != size:
+        raise MnistError(f"{path}: {actual_size} bytes, expected {size} (truncated or wrong file?)")
+    actual = sha256_of(path)
+    if actual != expected:
+        raise MnistError(f"{path}: SHA-256 {actual} does not match the published {expected}")
+    return actual
+
+
+def download(name: str, data_dir: Path, mirrors: tuple[str, ...] = MIRRORS) -> Path:
+    """Fetch one file from the first mirror that answers, verify it, then move it into place.
+
+    The file is written under a temporary name first, so an interrupted or corrupt download
+    never leaves a file under the real name.
+    """
+    data_dir.mkdir(parents=True, exist_ok=True)
+    errors = []
+    for mirror in mirrors:
+        url = mirror.rstrip("/") + "/" + name
+        print(f"downloading {url}", file=sys.stderr)
+        fd, tmp_name = tempfile.mkstemp(dir=data_dir, prefix=f".{name}.", suffix=".part")
+        tmp = Path(tmp_name)
+        try:
+            with os.fdopen(fd, "wb") as out, urllib.request.urlopen(url, timeout=60) as response:
+                shutil.copyfileobj(response, out)
+            verify(tmp, name)
+            return tmp.replace(data_dir / name)
+        except (OSError, MnistError) as error:
+            errors.append(f"{url}: {error}")
+        finally:
+            tmp.unlink(missing_ok=True)
+    raise MnistError(f"could not download {name}:\n  " + "\n  ".join(errors))
+
+
+def fetch(data_dir: str | os.PathLike | None = None, mirrors: tuple[str, ...] = MIRRORS) -> Path:
+    """Make sure the four verified files are in the data directory; return the directory."""
+    directory = resolve_data_dir(data_dir)
+    for name in FILES:
+        path = directory / name
+        if path.exists():
+            verify(path)
+        else:
+            download(name, directory, mirrors)
+    return directory
+
+
+def parse_idx(raw: bytes, magic: int, source: str = "IDX data") -> np.ndarray:
+    """Parse decompressed IDX bytes: images (magic 2051) -> (n, rows, cols) uint8,
+    labels (magic 2049) -> (n,) uint8. Raises MnistError naming what is wrong."""
+    n_dims = 3 if magic == IMAGES_MAGIC else 1
+    header_size = 4 + 4 * n_dims
+    if len(raw) < header_size:
+        raise MnistError(f"{source}: {len(raw)} bytes is too short for an IDX header")
+    found_magic, *shape = struct.unpack(f">{1 + n_dims}I", raw[:header_size])
+    if found_magic != magic:
+        raise MnistError(f"{source}: magic number {found_magic}, expected {magic}")
+    expected = header_size + int(np.prod(shape))
+    if len(raw) != expected:
+        raise MnistError(f"{source}: {len(raw)} bytes but the header {tuple(shape)} says {expected} (truncated?)")
+    return np.frombuffer(raw, dtype=np.uint8, offset=header_size).reshape(shape)
+
+
+def read_idx_gz(path: Path, magic: int) -> np.ndarray:
+    try:
+        with gzip.open(path, "rb") as f:
+            raw = f.read()
+    except (OSError, EOFError) as error:
+        raise MnistError(f"{path}: not a readable gzip file ({error})") from error
+    return parse_idx(raw, magic, str(path))
+
+
+def to_columns(images: np.ndarray, dtype: str | np.dtype = "float32") -> np.ndarray:
+    """(n, 28, 28) uint8 images -> X (784, n) in [0, 1], a column per image.
+
+    Stored column-major (Fortran order), so each image's 784 pixels sit together in memory:
+    a batch of columns is one contiguous block, which matrix multiplication reads fastest.
+    """
+    return np.asfortranarray(images.reshape(len(images), -1).T, dtype=dtype) / np.asarray(255, dtype)
+
+
+def load(
+    data_dir: str | os.PathLike | None = None,
+    *,
+    seed: int = 0,
+    dtype: str | np.dtype = "float32",
+    mirrors: tuple[str, ...] = MIRRORS,
+) -> MnistData:
+    """The original's preprocessing: shuffle the 60,000 training images (with ``seed``),
+    hold out the first 1,000 for validation, flatten every image to a column, divide by 255."""
+    directory = fetch(data_dir, mirrors)
+    sha256 = {name: FILES[name][1] for name in FILES}
+    train_images = read_idx_gz(directory / "train-images-idx3-ubyte.gz", IMAGES_MAGIC)
+    train_labels = read_idx_gz(directory / "train-labels-idx1-ubyte.gz", LABELS_MAGIC)
+    test_images = read_idx_gz(directory / "t10k-images-idx3-ubyte.gz", IMAGES_MAGIC)
+    test_labels = read_idx_gz(directory / "t10k-labels-idx1-ubyte.gz", LABELS_MAGIC)
+    if len(train_images) != len(train_labels) or len(test_images) != len(test_labels):
+        raise MnistError("the image and label files do not hold the same number of examples")
+    order = np.random.default_rng(seed).permutation(len(train_labels))
+    val, train = order[:N_VALIDATION], order[N_VALIDATION:]
+    return MnistData(
+        X_train=to_columns(train_images[train], dtype),
+        Y_train=train_labels[train].astype(np.int64),
+        X_val=to_columns(train_images[val], dtype),
+        Y_val=train_labels[val].astype(np.int64),
+        X_test=to_columns(test_images, dtype),
+        Y_test=test_labels.astype(np.int64),
+        sha256=sha256,
+    )

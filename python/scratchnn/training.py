@@ -1,0 +1,209 @@
+"""Gradient descent for the two-layer network, over mini-batches or the full batch.
+
+One step, for a batch of m columns of X (the original's update, with optional momentum):
+
+    Z1, A1, Z2, A2 = forward(params, X)
+    dW1, db1, dW2, db2 = backward(...)
+    V  = momentum * V - alpha * dW          (V starts at 0; momentum 0 gives the original)
+    W  = W + V                              (for each of W1, b1, W2, b2)
+
+``batch_size=None`` uses all examples in every step: the original's full-batch gradient
+descent, where one "epoch" is one iteration. This module does no file or network I/O, so the
+browser runs it unchanged inside Pyodide.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+
+import numpy as np
+
+from .network import Params, accuracy, backward, cross_entropy, forward, predict
+
+
+@dataclass
+class BatchReport:
+    """What happened in one gradient step."""
+
+    epoch: int  # 1-based
+    batch: int  # 1-based within the epoch
+    batches_per_epoch: int
+    loss: float  # the batch's mean cross-entropy before the step
+    accuracy: float  # the batch's accuracy before the step
+    examples: int  # examples in this batch
+
+
+@dataclass
+class EpochReport:
+    """The summary after an epoch: training figures averaged over its batches, plus validation."""
+
+    epoch: int
+    loss: float
+    accuracy: float
+    val_loss: float | None
+    val_accuracy: float | None
+    seconds: float  # wall time of the epoch's steps (validation not included)
+    lr: float
+
+
+def evaluate(params: Params, X: np.ndarray, Y: np.ndarray, batch_size: int = 10_000) -> tuple[float, float]:
+    """Mean cross-entropy loss and accuracy of the network on (X, Y), in chunks of columns."""
+    total_loss, correct = 0.0, 0
+    for start in range(0, Y.size, batch_size):
+        A2 = forward(params, X[:, start : start + batch_size])[3]
+        Y_chunk = Y[start : start + batch_size]
+        total_loss += cross_entropy(A2, Y_chunk) * Y_chunk.size
+        correct += int(np.sum(np.argmax(A2, axis=0) == Y_chunk))
+    return total_loss / Y.size, correct / Y.size
+
+
+def gradient_step(
+    params: Params,
+    velocity: Params,
+    X: np.ndarray,
+    Y: np.ndarray,
+    lr: float,
+    momentum: float = 0.0,
+) -> tuple[float, float]:
+    """One step of gradient descent on the batch (X, Y), updating params in place.
+
+    Returns the batch's loss and accuracy as measured by this step's forward pass.
+    """
+    Z1, A1, _Z2, A2 = forward(params, X)
+    grads = backward(params, X, Y, Z1, A1, A2)
+    for name, dP in grads.items():
+        if momentum:
+            V = velocity[name]
+            V *= momentum
+            V -= lr * dP
+            params[name] += V
+        else:
+            params[name] -= lr * dP
+    return cross_entropy(A2, Y), accuracy(np.argmax(A2, axis=0), Y)
+
+
+def training_steps(
+    params: Params,
+    X: np.ndarray,
+    Y: np.ndarray,
+    *,
+    epochs: int,
+    lr: float,
+    batch_size: int | None = None,
+    momentum: float = 0.0,
+    lr_decay: float = 1.0,
+    seed: int = 0,
+    augment: Callable[[np.ndarray, np.random.Generator], np.ndarray] | None = None,
+) -> Iterator[BatchReport]:
+    """Train params in place, yielding a BatchReport after every step.
+
+    Each epoch visits the examples in a fresh random order (one permutation per epoch, drawn
+    from ``seed``), in batches of ``batch_size`` columns; the learning rate of epoch e
+    (0-based) is ``lr * lr_decay**e``. ``augment(X_batch, rng)``, if given, returns a
+    transformed copy of each batch's images before the step. Being a generator, the caller
+    can pause between steps: the browser's worker uses that to stay responsive and to stop.
+    """
+    check_hyperparameters(epochs=epochs, lr=lr, batch_size=batch_size, momentum=momentum)
+    rng = np.random.default_rng(seed)
+    velocity = {name: np.zeros_like(P) for name, P in params.items()}
+    m = Y.size
+    size = m if batch_size is None else min(batch_size, m)
+    batches_per_epoch = -(-m // size)  # ceil(m / size)
+    dtype = params["W1"].dtype
+    for epoch in range(epochs):
+        lr_now = lr * lr_decay**epoch
+        order = np.arange(m) if size == m else rng.permutation(m)
+        for batch in range(batches_per_epoch):
+            columns = order[batch * size : (batch + 1) * size]
+            X_batch = X if size == m else X[:, columns]
+            Y_batch = Y if size == m else Y[columns]
+            if augment is not None:
+                X_batch = augment(X_batch, rng)
+            if X_batch.dtype != dtype:
+                X_batch = X_batch.astype(dtype)
+            loss, acc = gradient_step(params, velocity, X_batch, Y_batch, lr_now, momentum)
+            yield BatchReport(epoch + 1, batch + 1, batches_per_epoch, loss, acc, Y_batch.size)
+
+
+def train(
+    params: Params,
+    X: np.ndarray,
+    Y: np.ndarray,
+    *,
+    epochs: int,
+    lr: float,
+    batch_size: int | None = None,
+    momentum: float = 0.0,
+    lr_decay: float = 1.0,
+    seed: int = 0,
+    augment: Callable[[np.ndarray, np.random.Generator], np.ndarray] | None = None,
+    X_val: np.ndarray | None = None,
+    Y_val: np.ndarray | None = None,
+    on_epoch: Callable[[EpochReport], None] | None = None,
+    on_batch: Callable[[BatchReport], None] | None = None,
+) -> list[EpochReport]:
+    """Run ``training_steps`` to the end; after each epoch, evaluate on (X_val, Y_val).
+
+    ``on_batch`` sees every BatchReport, ``on_epoch`` every EpochReport. The loss becoming
+    NaN or infinite raises FloatingPointError at once, so broken weights are never kept.
+    Returns the list of EpochReports (the training history).
+    """
+    history: list[EpochReport] = []
+    loss_sum = correct = seen = 0.0
+    started = time.perf_counter()
+    steps = training_steps(
+        params, X, Y, epochs=epochs, lr=lr, batch_size=batch_size, momentum=momentum,
+        lr_decay=lr_decay, seed=seed, augment=augment,
+    )  # fmt: skip
+    for report in steps:
+        if not np.isfinite(report.loss):
+            raise FloatingPointError(
+                f"the loss became {report.loss} at epoch {report.epoch}, batch {report.batch}: "
+                f"training diverged (try a smaller learning rate than {lr})"
+            )
+        loss_sum += report.loss * report.examples
+        correct += report.accuracy * report.examples
+        seen += report.examples
+        if on_batch is not None:
+            on_batch(report)
+        if report.batch == report.batches_per_epoch:
+            seconds = time.perf_counter() - started
+            val_loss = val_acc = None
+            if X_val is not None and Y_val is not None:
+                val_loss, val_acc = evaluate(params, X_val, Y_val)
+            summary = EpochReport(
+                report.epoch, loss_sum / seen, correct / seen, val_loss, val_acc, seconds,
+                lr * lr_decay ** (report.epoch - 1),
+            )  # fmt: skip
+            history.append(summary)
+            if on_epoch is not None:
+                on_epoch(summary)
+            loss_sum = correct = seen = 0.0
+            started = time.perf_counter()
+    return history
+
+
+def check_hyperparameters(*, epochs: int, lr: float, batch_size: int | None, momentum: float) -> None:
+    """Raise ValueError naming the first hyperparameter that makes no sense."""
+    if not isinstance(epochs, int) or epochs < 1:
+        raise ValueError(f"epochs must be a whole number of at least 1, got {epochs!r}")
+    if not np.isfinite(lr) or lr <= 0:
+        raise ValueError(f"the learning rate must be a positive finite number, got {lr!r}")
+    if batch_size is not None and (not isinstance(batch_size, int) or batch_size < 1):
+        raise ValueError(f"batch_size must be a whole number of at least 1 (or None), got {batch_size!r}")
+    if not np.isfinite(momentum) or not 0 <= momentum < 1:
+        raise ValueError(f"momentum must be in [0, 1), got {momentum!r}")
+
+
+__all__ = [
+    "BatchReport",
+    "EpochReport",
+    "check_hyperparameters",
+    "evaluate",
+    "gradient_step",
+    "predict",
+    "train",
+    "training_steps",
+]

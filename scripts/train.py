@@ -1,0 +1,176 @@
+"""Train the network on MNIST and write its weights JSON (by default to web/weights/).
+
+    python scripts/train.py                    # the `default` preset -> web/weights/default.json
+    python scripts/train.py --preset tiny      # 10 hidden units, trained well
+    python scripts/train.py --preset seed      # the original, exactly
+    python scripts/train.py --hidden 64 --epochs 5 --out /tmp/mine.json
+
+Progress goes to stderr; the last line on stdout is a one-line JSON summary.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime
+import json
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT / "python"))  # run from a checkout without installing
+
+from scratchnn import __version__, mnist, network, training, weights  # noqa: E402
+from scratchnn.presets import PRESETS  # noqa: E402
+
+OVERRIDES = ("hidden", "init", "dtype", "epochs", "lr", "batch_size", "momentum", "lr_decay")
+
+
+def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
+    epilog = "presets:\n" + "\n".join(
+        f"  {name:8s} " + ", ".join(f"{k}={v}" for k, v in cfg.items()) for name, cfg in PRESETS.items()
+    )
+    parser = argparse.ArgumentParser(
+        description="Train the two-layer MNIST network from scratch and save its weights as JSON.",
+        epilog=epilog,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument("--preset", choices=sorted(PRESETS), default="default", help="starting configuration")
+    parser.add_argument("--hidden", type=int, help="hidden units H")
+    parser.add_argument("--init", choices=network.INITS, help="weight initialisation")
+    parser.add_argument("--dtype", choices=("float32", "float64"), help="floating-point precision")
+    parser.add_argument("--epochs", type=int, help="passes over the training set (full batch: iterations)")
+    parser.add_argument("--lr", type=float, help="learning rate alpha")
+    parser.add_argument("--batch-size", type=int, help="examples per step; 0 means the full batch")
+    parser.add_argument("--momentum", type=float, help="momentum in [0, 1); 0 is plain gradient descent")
+    parser.add_argument("--lr-decay", type=float, help="the learning rate is multiplied by this each epoch")
+    parser.add_argument("--seed", type=int, default=0, help="seed for the data split, init and shuffling")
+    parser.add_argument("--data-dir", help="folder with the MNIST .gz files (else $SCRATCHNN_DATA_DIR, else cache)")
+    parser.add_argument("--out", type=Path, help="weights file to write (default: web/weights/<preset>.json)")
+    parser.add_argument("--no-plots", action="store_true", help="do not save PNG plots even if matplotlib is there")
+    return parser.parse_args(argv)
+
+
+def config_from(args: argparse.Namespace) -> tuple[str, dict]:
+    """The preset's values with any command-line overrides; the name is "custom" if overridden."""
+    config = dict(PRESETS[args.preset])
+    overridden = {k: getattr(args, k) for k in OVERRIDES if getattr(args, k) is not None}
+    if overridden.get("batch_size") == 0:
+        overridden["batch_size"] = None
+    config.update(overridden)
+    return (args.preset if not overridden else "custom"), config
+
+
+class ProgressBar:
+    """One line on stderr, redrawn in place: epoch, batches done, loss and accuracy."""
+
+    def __init__(self, epochs: int, width: int = 30):
+        self.epochs, self.width = epochs, width
+        self.interactive = sys.stderr.isatty()
+        self.last_draw = 0.0
+
+    def batch(self, report: training.BatchReport) -> None:
+        now = time.perf_counter()
+        if not self.interactive or (now - self.last_draw < 0.1 and report.batch != report.batches_per_epoch):
+            return
+        self.last_draw = now
+        done = report.batch / report.batches_per_epoch
+        bar = "#" * int(done * self.width)
+        print(
+            f"\repoch {report.epoch}/{self.epochs} [{bar:<{self.width}}] "
+            f"loss {report.loss:.4f} acc {report.accuracy:.3f}",
+            end="", file=sys.stderr, flush=True,
+        )  # fmt: skip
+
+    def epoch(self, report: training.EpochReport) -> None:
+        if self.epochs > 50 and report.epoch % 25 and report.epoch != self.epochs:
+            return  # full-batch runs have hundreds of one-step epochs: print every 25th
+        print(
+            "\r\033[K" * self.interactive + f"epoch {report.epoch}/{self.epochs}  loss {report.loss:.4f}  "
+            f"train acc {report.accuracy:.4f}  val acc {report.val_accuracy:.4f}  ({report.seconds:.2f}s)",
+            file=sys.stderr, flush=True,
+        )  # fmt: skip
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parse_args(argv)
+    preset, config = config_from(args)
+    out = args.out or ROOT / "web" / "weights" / f"{preset}.json"
+    try:
+        training.check_hyperparameters(
+            epochs=config["epochs"], lr=config["lr"], batch_size=config["batch_size"], momentum=config["momentum"]
+        )
+        data = mnist.load(args.data_dir, seed=args.seed, dtype=config["dtype"])
+    except (ValueError, mnist.MnistError) as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 2
+    print(f"preset {preset}: {config}", file=sys.stderr)
+    params = network.init_params(config["hidden"], config["init"], config["dtype"], seed=args.seed)
+    progress = ProgressBar(config["epochs"])
+    started = time.perf_counter()
+    try:
+        with np.errstate(over="ignore", invalid="ignore"):  # divergence is caught as a NaN loss
+            history = training.train(
+                params, data.X_train, data.Y_train,
+                epochs=config["epochs"], lr=config["lr"], batch_size=config["batch_size"],
+                momentum=config["momentum"], lr_decay=config["lr_decay"], seed=args.seed,
+                X_val=data.X_val, Y_val=data.Y_val, on_epoch=progress.epoch, on_batch=progress.batch,
+            )  # fmt: skip
+    except FloatingPointError as error:
+        print(f"\nerror: {error}. Nothing was written; {out} is untouched.", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        print(f"\ninterrupted: nothing was written; {out} is untouched.", file=sys.stderr)
+        return 130
+    train_seconds = time.perf_counter() - started
+    test_loss, test_accuracy = training.evaluate(params, data.X_test, data.Y_test)
+    metadata = {
+        "preset": preset,
+        **config,
+        "seed": args.seed,
+        "train_seconds": round(train_seconds, 2),
+        "val_accuracy": history[-1].val_accuracy,
+        "test_accuracy": test_accuracy,
+        "test_loss": round(test_loss, 6),
+        "history": {
+            "loss": [round(h.loss, 6) for h in history],
+            "train_accuracy": [round(h.accuracy, 6) for h in history],
+            "val_accuracy": [h.val_accuracy for h in history],
+        },
+        "data_sha256": data.sha256,
+        "trained_with": "scripts/train.py",
+        "created": datetime.datetime.now(datetime.UTC).isoformat(timespec="seconds"),
+        "scratchnn_version": __version__,
+        "numpy_version": np.__version__,
+    }
+    weights.save(out, params, metadata)
+    print(
+        f"test accuracy {test_accuracy:.4f} (loss {test_loss:.4f}) after {train_seconds:.1f}s of training; "
+        f"wrote {out} ({out.stat().st_size / 1e6:.2f} MB)",
+        file=sys.stderr,
+    )
+    if not args.no_plots:
+        save_plots(out, params, history, data)
+    summary = {"preset": preset, "hidden": config["hidden"], "test_accuracy": test_accuracy,
+               "val_accuracy": history[-1].val_accuracy, "train_seconds": round(train_seconds, 2),
+               "out": str(out)}  # fmt: skip
+    print(json.dumps(summary))
+    return 0
+
+
+def save_plots(out: Path, params: network.Params, history: list, data: mnist.MnistData) -> None:
+    """Training curves and a confusion matrix as PNGs next to the weights, if matplotlib is there."""
+    try:
+        from scratchnn import plots
+    except ImportError:
+        print("(matplotlib is not installed: no plots; pip install 'scratchnn[plot]')", file=sys.stderr)
+        return
+    predictions = network.predict(params, data.X_test)
+    for path in plots.save_all(out, history, predictions, data.Y_test):
+        print(f"wrote {path}", file=sys.stderr)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
