@@ -99,9 +99,7 @@ def main(argv: list[str] | None = None) -> int:
     preset, config = config_from(args)
     out = args.out or ROOT / "web" / "weights" / f"{preset}.json"
     try:
-        training.check_hyperparameters(
-            epochs=config["epochs"], lr=config["lr"], batch_size=config["batch_size"], momentum=config["momentum"]
-        )
+        training.check_hyperparameters(**{k: config[k] for k in ("epochs", "lr", "batch_size", "momentum", "lr_decay")})
         data = mnist.load(args.data_dir, seed=args.seed, dtype=config["dtype"])
     except (ValueError, mnist.MnistError) as error:
         print(f"error: {error}", file=sys.stderr)

@@ -87,12 +87,13 @@ def verify(path: Path, name: str | None = None) -> str:
     """Check a file's size and SHA-256 against those of MNIST file ``name`` (default: the
     file's own name); return the checksum."""
     size, expected = FILES[name or path.name]
+    where = name or path  # a download is checked under a temporary name: report the real one
     actual_size = path.stat().st_size
     if actual_size != size:
-        raise MnistError(f"{path}: {actual_size} bytes, expected {size} (truncated or wrong file?)")
+        raise MnistError(f"{where}: {actual_size} bytes, expected {size} (truncated or wrong file?)")
     actual = sha256_of(path)
     if actual != expected:
-        raise MnistError(f"{path}: SHA-256 {actual} does not match the published {expected}")
+        raise MnistError(f"{where}: SHA-256 {actual} does not match the published {expected}")
     return actual
 
 
@@ -129,7 +130,13 @@ def fetch(data_dir: str | os.PathLike | None = None, mirrors: tuple[str, ...] = 
         if path.exists():
             verify(path)
         else:
-            download(name, directory, mirrors)
+            try:
+                download(name, directory, mirrors)
+            except MnistError as error:
+                raise MnistError(
+                    f"{error}\n{name} is not in {directory} and could not be downloaded. Put the four MNIST "
+                    "files in a folder and pass --data-dir or set SCRATCHNN_DATA_DIR to it."
+                ) from None
     return directory
 
 

@@ -20,7 +20,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .network import Params, accuracy, backward, cross_entropy, forward, predict
+from .network import Params, accuracy, backward, cross_entropy, forward
 
 
 @dataclass
@@ -105,7 +105,7 @@ def training_steps(
     transformed copy of each batch's images before the step. Being a generator, the caller
     can pause between steps: the browser's worker uses that to stay responsive and to stop.
     """
-    check_hyperparameters(epochs=epochs, lr=lr, batch_size=batch_size, momentum=momentum)
+    check_hyperparameters(epochs=epochs, lr=lr, batch_size=batch_size, momentum=momentum, lr_decay=lr_decay)
     rng = np.random.default_rng(seed)
     velocity = {name: np.zeros_like(P) for name, P in params.items()}
     m = Y.size
@@ -185,7 +185,9 @@ def train(
     return history
 
 
-def check_hyperparameters(*, epochs: int, lr: float, batch_size: int | None, momentum: float) -> None:
+def check_hyperparameters(
+    *, epochs: int, lr: float, batch_size: int | None, momentum: float, lr_decay: float = 1.0
+) -> None:
     """Raise ValueError naming the first hyperparameter that makes no sense."""
     if not isinstance(epochs, int) or epochs < 1:
         raise ValueError(f"epochs must be a whole number of at least 1, got {epochs!r}")
@@ -195,15 +197,5 @@ def check_hyperparameters(*, epochs: int, lr: float, batch_size: int | None, mom
         raise ValueError(f"batch_size must be a whole number of at least 1 (or None), got {batch_size!r}")
     if not np.isfinite(momentum) or not 0 <= momentum < 1:
         raise ValueError(f"momentum must be in [0, 1), got {momentum!r}")
-
-
-__all__ = [
-    "BatchReport",
-    "EpochReport",
-    "check_hyperparameters",
-    "evaluate",
-    "gradient_step",
-    "predict",
-    "train",
-    "training_steps",
-]
+    if not np.isfinite(lr_decay) or not 0 < lr_decay <= 1:
+        raise ValueError(f"lr_decay must be in (0, 1], got {lr_decay!r}")
