@@ -12,6 +12,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+
 from scratchnn import mnist
 from scratchnn.mnist import MnistError
 

@@ -9,6 +9,7 @@ import os
 
 import numpy as np
 import pytest
+
 from scratchnn import network, weights
 from scratchnn.weights import WeightsError
 
