@@ -174,6 +174,28 @@ def to_columns(images: np.ndarray, dtype: str | np.dtype = "float32") -> np.ndar
     return np.asfortranarray(images.reshape(len(images), -1).T, dtype=dtype) / np.asarray(255, dtype)
 
 
+def read_raw(data_dir: str | os.PathLike | None = None, mirrors: tuple[str, ...] = MIRRORS) -> dict[str, np.ndarray]:
+    """The four verified files as uint8 arrays: train/test images (n, 28, 28) and labels (n,)."""
+    directory = fetch(data_dir, mirrors)
+    raw = {
+        "train_images": read_idx_gz(directory / "train-images-idx3-ubyte.gz", IMAGES_MAGIC),
+        "train_labels": read_idx_gz(directory / "train-labels-idx1-ubyte.gz", LABELS_MAGIC),
+        "test_images": read_idx_gz(directory / "t10k-images-idx3-ubyte.gz", IMAGES_MAGIC),
+        "test_labels": read_idx_gz(directory / "t10k-labels-idx1-ubyte.gz", LABELS_MAGIC),
+    }
+    for part in ("train", "test"):
+        if len(raw[f"{part}_images"]) != len(raw[f"{part}_labels"]):
+            raise MnistError(f"the {part} image and label files do not hold the same number of examples")
+    return raw
+
+
+def split(n: int, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
+    """The original's split of the training set: shuffle, then the first 1,000 are validation.
+    Returns (train indices, validation indices)."""
+    order = np.random.default_rng(seed).permutation(n)
+    return order[N_VALIDATION:], order[:N_VALIDATION]
+
+
 def load(
     data_dir: str | os.PathLike | None = None,
     *,
@@ -183,22 +205,14 @@ def load(
 ) -> MnistData:
     """The original's preprocessing: shuffle the 60,000 training images (with ``seed``),
     hold out the first 1,000 for validation, flatten every image to a column, divide by 255."""
-    directory = fetch(data_dir, mirrors)
-    sha256 = {name: FILES[name][1] for name in FILES}
-    train_images = read_idx_gz(directory / "train-images-idx3-ubyte.gz", IMAGES_MAGIC)
-    train_labels = read_idx_gz(directory / "train-labels-idx1-ubyte.gz", LABELS_MAGIC)
-    test_images = read_idx_gz(directory / "t10k-images-idx3-ubyte.gz", IMAGES_MAGIC)
-    test_labels = read_idx_gz(directory / "t10k-labels-idx1-ubyte.gz", LABELS_MAGIC)
-    if len(train_images) != len(train_labels) or len(test_images) != len(test_labels):
-        raise MnistError("the image and label files do not hold the same number of examples")
-    order = np.random.default_rng(seed).permutation(len(train_labels))
-    val, train = order[:N_VALIDATION], order[N_VALIDATION:]
+    raw = read_raw(data_dir, mirrors)
+    train, val = split(len(raw["train_labels"]), seed)
     return MnistData(
-        X_train=to_columns(train_images[train], dtype),
-        Y_train=train_labels[train].astype(np.int64),
-        X_val=to_columns(train_images[val], dtype),
-        Y_val=train_labels[val].astype(np.int64),
-        X_test=to_columns(test_images, dtype),
-        Y_test=test_labels.astype(np.int64),
-        sha256=sha256,
+        X_train=to_columns(raw["train_images"][train], dtype),
+        Y_train=raw["train_labels"][train].astype(np.int64),
+        X_val=to_columns(raw["train_images"][val], dtype),
+        Y_val=raw["train_labels"][val].astype(np.int64),
+        X_test=to_columns(raw["test_images"], dtype),
+        Y_test=raw["test_labels"].astype(np.int64),
+        sha256={name: sha for name, (_size, sha) in FILES.items()},
     )
