@@ -1,0 +1,109 @@
+"""Training in short slices, for a caller that must stay responsive (the page's Web Worker).
+
+A browser worker cannot be interrupted while Python runs. So the worker asks for a slice —
+"train for about 50 ms" — posts the progress, lets its event loop run (a Stop message, a
+prediction request), and asks for the next slice. ``TrainingSession`` keeps what must live
+between slices: the parameters, the generator from ``training.training_steps``, and the running
+figures of the current epoch. Plain Python and NumPy, no I/O: CPython tests it, Pyodide runs it.
+"""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+import numpy as np
+
+from .network import Params
+from .training import evaluate, training_steps
+
+
+class TrainingSession:
+    """Gradient descent on (X, Y) that advances only when ``run`` is called."""
+
+    def __init__(
+        self,
+        params: Params,
+        X: np.ndarray,
+        Y: np.ndarray,
+        X_val: np.ndarray,
+        Y_val: np.ndarray,
+        *,
+        epochs: int,
+        lr: float,
+        batch_size: int,
+        momentum: float = 0.9,
+        seed: int = 0,
+    ):
+        self.params = params  # updated in place: predictions made between slices use the latest weights
+        self.X_val, self.Y_val = X_val, Y_val
+        self.epochs = epochs
+        self.steps = training_steps(
+            params, X, Y, epochs=epochs, lr=lr, batch_size=batch_size, momentum=momentum, seed=seed
+        )
+        self.examples_seen = 0
+        self.train_seconds = 0.0
+        self.history: list[dict[str, float]] = []  # one entry per finished epoch
+        self.done = False
+        self._loss_sum = self._correct = self._count = 0.0
+
+    def run(self, seconds: float = 0.05) -> dict[str, Any]:
+        """Take gradient steps for about ``seconds`` (at least one step, and never past an epoch's
+        end, so the caller sees every epoch's summary); return the progress as plain values."""
+        started = time.perf_counter()
+        report, epoch_ended = None, False
+        while not self.done:
+            report = next(self.steps, None)
+            if report is None:
+                self.done = True
+                break
+            if not np.isfinite(report.loss):
+                raise FloatingPointError(
+                    f"the loss became {report.loss} at epoch {report.epoch}: training diverged "
+                    "(try a smaller learning rate)"
+                )
+            self.examples_seen += report.examples
+            self._loss_sum += report.loss * report.examples
+            self._correct += report.accuracy * report.examples
+            self._count += report.examples
+            if report.batch == report.batches_per_epoch:
+                epoch_ended = True
+                break
+            if time.perf_counter() - started >= seconds:
+                break
+        self.train_seconds += time.perf_counter() - started
+        if epoch_ended:
+            self._finish_epoch(report.epoch)
+            self.done = report.epoch == self.epochs
+        return self.progress(report)
+
+    def _finish_epoch(self, epoch: int) -> None:
+        val_loss, val_accuracy = evaluate(self.params, self.X_val, self.Y_val)
+        self.history.append({
+            "epoch": epoch,
+            "loss": self._loss_sum / self._count,
+            "accuracy": self._correct / self._count,
+            "val_loss": val_loss,
+            "val_accuracy": val_accuracy,
+        })  # fmt: skip
+        self._loss_sum = self._correct = self._count = 0.0
+
+    def progress(self, report=None) -> dict[str, Any]:
+        """Where training stands, as JSON-ready values for the page."""
+        progress: dict[str, Any] = {
+            "done": self.done,
+            "epochs": self.epochs,
+            "examples_seen": self.examples_seen,
+            "train_seconds": self.train_seconds,
+            "examples_per_second": self.examples_seen / self.train_seconds if self.train_seconds else 0.0,
+            "history": self.history,
+        }
+        if report is not None:
+            progress |= {
+                "epoch": report.epoch,
+                "batch": report.batch,
+                "batches_per_epoch": report.batches_per_epoch,
+                "batch_loss": report.loss,
+                "batch_accuracy": report.accuracy,
+            }
+        return progress

@@ -1,0 +1,53 @@
+"""session.py: training in time slices gives exactly the same network as training in one go."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from scratchnn import network, training
+from scratchnn.session import TrainingSession
+
+
+@pytest.fixture()
+def data(mnist_data):
+    return mnist_data.X_train[:, :1500], mnist_data.Y_train[:1500], mnist_data.X_val, mnist_data.Y_val
+
+
+def test_slices_give_the_same_network_as_one_run(data):
+    X, Y, X_val, Y_val = data
+    settings = dict(epochs=2, lr=0.1, batch_size=100, momentum=0.9, seed=3)
+    reference = network.init_params(16, seed=0)
+    history = training.train(reference, X, Y, X_val=X_val, Y_val=Y_val, **settings)
+
+    session = TrainingSession(network.init_params(16, seed=0), X, Y, X_val, Y_val, **settings)
+    slices = []
+    while not session.done:
+        slices.append(session.run(seconds=0.0))  # the smallest slice: one step
+    assert len(slices) == 2 * 15
+    for name in reference:
+        np.testing.assert_array_equal(session.params[name], reference[name])
+    assert [h["val_accuracy"] for h in session.history] == [h.val_accuracy for h in history]
+    assert [h["loss"] for h in session.history] == pytest.approx([h.loss for h in history])
+
+
+def test_a_slice_stops_at_the_end_of_an_epoch(data):
+    X, Y, X_val, Y_val = data
+    session = TrainingSession(network.init_params(8), X, Y, X_val, Y_val, epochs=3, lr=0.1, batch_size=500)
+    first = session.run(seconds=60)
+    assert (first["epoch"], first["batch"], first["batches_per_epoch"]) == (1, 3, 3)
+    assert len(first["history"]) == 1 and not first["done"]
+    assert first["examples_seen"] == 1500 and first["examples_per_second"] > 0
+    session.run(seconds=60)
+    last = session.run(seconds=60)
+    assert last["done"] and len(last["history"]) == 3
+    assert last["history"][-1]["val_accuracy"] > max(0.2, first["history"][0]["val_accuracy"])
+
+
+def test_a_nan_loss_stops_the_session(data):
+    X, Y, X_val, Y_val = data
+    X = X.copy()
+    X[:, :] = np.nan
+    session = TrainingSession(network.init_params(8), X, Y, X_val, Y_val, epochs=1, lr=0.1, batch_size=500)
+    with np.errstate(all="ignore"), pytest.raises(FloatingPointError, match="diverged"):
+        session.run()
