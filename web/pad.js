@@ -1,0 +1,110 @@
+// The drawing pad: pointer strokes (mouse, touch, pen) on a canvas, white ink on black like
+// MNIST, with undo. It keeps the strokes so that Undo can redraw the others.
+
+const INK = "#fff";
+const PAPER = "#000";
+// MNIST's strokes are about a tenth of the digit's height; a digit drawn to fill most of the
+// pad gets a similar ratio with a brush of 1/12 of the pad's width.
+const BRUSH = 1 / 12;
+
+export class DrawingPad {
+  /**
+   * @param {HTMLCanvasElement} canvas
+   * @param {(reason: string) => void} onChange called while drawing and after undo/clear
+   */
+  constructor(canvas, onChange) {
+    this.canvas = canvas;
+    this.ctx = canvas.getContext("2d", { willReadFrequently: true });
+    this.onChange = onChange;
+    this.strokes = [];
+    this.active = null; // the stroke being drawn and its pointer id
+    this.paint();
+    canvas.addEventListener("pointerdown", (event) => this.down(event));
+    canvas.addEventListener("pointermove", (event) => this.move(event));
+    for (const type of ["pointerup", "pointercancel", "lostpointercapture"]) {
+      canvas.addEventListener(type, (event) => this.up(event));
+    }
+  }
+
+  get isEmpty() {
+    return this.strokes.length === 0;
+  }
+
+  /** Canvas coordinates of a pointer event (the canvas is scaled by CSS). */
+  point(event) {
+    const box = this.canvas.getBoundingClientRect();
+    return [
+      ((event.clientX - box.left) * this.canvas.width) / box.width,
+      ((event.clientY - box.top) * this.canvas.height) / box.height,
+    ];
+  }
+
+  down(event) {
+    if (event.button !== 0 && event.pointerType === "mouse") return;
+    event.preventDefault();
+    this.canvas.setPointerCapture(event.pointerId);
+    this.active = { id: event.pointerId, points: [this.point(event)] };
+    this.strokes.push(this.active.points);
+    this.line(this.active.points, 0);
+    this.onChange("draw");
+  }
+
+  move(event) {
+    if (!this.active || event.pointerId !== this.active.id) return;
+    event.preventDefault();
+    const points = this.active.points;
+    const from = points.length - 1;
+    const events = event.getCoalescedEvents ? event.getCoalescedEvents() : [];
+    for (const e of events.length ? events : [event]) points.push(this.point(e));
+    this.line(points, from);
+    this.onChange("draw");
+  }
+
+  up(event) {
+    if (!this.active || event.pointerId !== this.active.id) return;
+    this.active = null;
+    this.onChange("stroke");
+  }
+
+  undo() {
+    if (this.isEmpty) return;
+    this.strokes.pop();
+    this.active = null;
+    this.paint();
+    this.onChange("undo");
+  }
+
+  clear() {
+    this.strokes = [];
+    this.active = null;
+    this.paint();
+    this.onChange("clear");
+  }
+
+  /** Repaint: black paper, then every stroke. */
+  paint() {
+    const { ctx, canvas } = this;
+    ctx.fillStyle = PAPER;
+    ctx.fillRect(0, 0, canvas.width, canvas.height);
+    for (const points of this.strokes) this.line(points, 0);
+  }
+
+  /** Draw a stroke's points from index `from` on (a single point is a dot). */
+  line(points, from) {
+    const { ctx, canvas } = this;
+    ctx.strokeStyle = INK;
+    ctx.lineWidth = canvas.width * BRUSH;
+    ctx.lineCap = "round";
+    ctx.lineJoin = "round";
+    ctx.beginPath();
+    ctx.moveTo(...points[from]);
+    if (points.length - from === 1) ctx.lineTo(points[from][0] + 0.01, points[from][1]);
+    for (let i = from + 1; i < points.length; i++) ctx.lineTo(...points[i]);
+    ctx.stroke();
+  }
+
+  /** The pixels, for the network. */
+  pixels() {
+    return this.ctx.getImageData(0, 0, this.canvas.width, this.canvas.height);
+  }
+}
