@@ -1,0 +1,122 @@
+"""End-to-end fixtures: build the site once, serve it on 127.0.0.1, open it in a real Chromium.
+
+Kept here (not in tests/conftest.py) because the unit tests also run inside Pyodide, where
+Playwright does not exist. The browser is Playwright's own Chromium where it is installed,
+else the system's (``/usr/bin/chromium``, which scripts/test.sh installs with apt); no browser
+at all is a failure, never a skip.
+"""
+
+from __future__ import annotations
+
+import shutil
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+sys.path.insert(0, str(ROOT / "scripts"))
+
+import build_site  # noqa: E402
+from demo_page import App, open_app  # noqa: E402
+
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",  # the tests run as root on CI machines
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+SYSTEM_CHROMIUM = ("/usr/bin/chromium", "/usr/bin/chromium-browser", "/usr/bin/google-chrome")
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    here = Path(__file__).parent
+    for item in items:
+        if here in Path(item.fspath).parents:
+            item.add_marker(pytest.mark.e2e)
+
+
+@pytest.fixture(scope="session")
+def browser_type_launch_args(browser_type_launch_args: dict, playwright: Any) -> dict:
+    own = playwright.chromium.executable_path
+    if own and Path(own).is_file():
+        executable = own
+    else:
+        executable = next((path for path in SYSTEM_CHROMIUM if Path(path).is_file()), None) or shutil.which("chromium")
+    if not executable:
+        pytest.fail(
+            "no Chromium found: neither Playwright's own nor /usr/bin/chromium. "
+            "scripts/test.sh installs it (apt-get install chromium, as root)",
+            pytrace=False,
+        )
+    return {**browser_type_launch_args, "executable_path": executable, "args": CHROMIUM_ARGS}
+
+
+@pytest.fixture(scope="session")
+def site(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The site, built once per test session by scripts/build_site.py (never the CDN)."""
+    return build_site.build(tmp_path_factory.mktemp("site") / "_site", build_site.default_wheels(), cdn=None)
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture(scope="session")
+def server(site: Path) -> Iterator[str]:
+    """`python -m http.server` on a free 127.0.0.1 port, serving the site; yields its URL."""
+    port = free_port()
+    process = subprocess.Popen(
+        [sys.executable, "-m", "http.server", "--bind", "127.0.0.1", "--directory", str(site), str(port)],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    url = f"http://127.0.0.1:{port}/"
+    try:
+        deadline = time.monotonic() + 15
+        while True:
+            try:
+                urllib.request.urlopen(url + "site.json", timeout=2).close()
+                break
+            except OSError:
+                if time.monotonic() > deadline or process.poll() is not None:
+                    raise RuntimeError(f"the test server on port {port} did not start") from None
+                time.sleep(0.1)
+        yield url
+    finally:
+        process.terminate()
+        process.wait(timeout=10)
+
+
+@pytest.fixture(scope="session")
+def base_url(server: str) -> str:
+    return server
+
+
+@pytest.fixture(scope="session")
+def app(browser: Any, server: str) -> Iterator[App]:
+    """The demo, opened once on a desktop-sized window and shared by the tests that draw."""
+    opened = open_app(browser, server, viewport={"width": 1280, "height": 900})
+    yield opened
+    opened.page.context.close()
+
+
+@pytest.fixture()
+def blank(app: App) -> App:
+    """The shared page with an empty pad and the default network."""
+    app.page.locator("label.model", has_text="default").click()  # a no-op when it is already chosen
+    app.page.evaluate("window.scratchnn.pad.clear()")
+    app.wait_for_prediction()
+    return app

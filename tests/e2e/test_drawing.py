@@ -1,0 +1,108 @@
+"""Drawing with the mouse: live prediction, bars, Undo, Clear and the model picker."""
+
+from __future__ import annotations
+
+import pytest
+from demo_page import App
+
+SEVEN = [(0.3, 0.22), (0.72, 0.22), (0.48, 0.82)]
+ONE = [(0.5, 0.15), (0.5, 0.85)]
+
+
+def bar_values(app: App) -> list[float]:
+    """The ten bars' widths, as fractions of their tracks, read from the page."""
+    return app.page.evaluate(
+        """() => [...document.querySelectorAll('#bars .bar')].map((bar) =>
+             bar.querySelector('.bar-fill').getBoundingClientRect().width /
+             bar.querySelector('.bar-track').getBoundingClientRect().width)"""
+    )
+
+
+def test_mouse_strokes_give_a_prediction_and_bars_that_sum_to_1(blank: App):
+    blank.stroke(SEVEN)
+    result = blank.wait_for_prediction()
+    assert not result["empty"]
+    assert result["digit"] == 7
+    assert sum(result["probabilities"]) == pytest.approx(1, abs=1e-5)
+    blank.page.wait_for_timeout(300)  # the bars' width transition
+    assert sum(bar_values(blank)) == pytest.approx(1, abs=0.02)
+    assert blank.page.locator("#digit").inner_text() == "7"
+    assert blank.page.locator("#bars .bar.top").get_attribute("data-digit") == "7"
+    assert any(value > 0.5 for value in result["image"])  # the 28x28 preview holds the digit
+    assert max(result["hidden_level"]) == pytest.approx(1)
+
+
+def test_prediction_updates_while_drawing(blank: App):
+    page = blank.page
+    box = page.locator("#pad").bounding_box()
+    page.mouse.move(box["x"] + box["width"] * 0.5, box["y"] + box["height"] * 0.15)
+    page.mouse.down()
+    page.mouse.move(box["x"] + box["width"] * 0.5, box["y"] + box["height"] * 0.85, steps=10)
+    # the button is still down: the answer must come anyway
+    page.wait_for_function("() => window.scratchnn.state.result && !window.scratchnn.state.result.empty")
+    page.mouse.up()
+    assert blank.wait_for_prediction()["digit"] == 1
+
+
+def test_undo_removes_the_last_stroke(blank: App):
+    blank.stroke(ONE)
+    one = blank.wait_for_prediction()
+    blank.stroke([(0.2, 0.5), (0.8, 0.5)])  # a cross bar: no longer a 1
+    assert blank.wait_for_prediction()["image"] != one["image"]
+    blank.page.click("#undo")
+    assert blank.wait_for_prediction()["image"] == one["image"]
+    blank.page.keyboard.press("Control+z")
+    assert blank.wait_for_prediction()["empty"]
+    assert blank.page.locator("#undo").is_disabled()
+
+
+def test_clear_resets_everything(blank: App):
+    blank.stroke(SEVEN)
+    blank.wait_for_prediction()
+    blank.page.click("#clear")
+    result = blank.wait_for_prediction()
+    assert result["empty"] and result["digit"] is None
+    assert blank.page.locator("#digit").inner_text() == "?"
+    assert blank.page.locator("#bars .bar.top").count() == 0
+    assert set(blank.page.locator("#bars .bar-value").all_inner_texts()) == {"–"}
+    blank.page.wait_for_timeout(300)
+    assert max(bar_values(blank)) == 0
+    ink = blank.page.evaluate(
+        """() => {
+          const seen = document.getElementById('seen').getContext('2d').getImageData(0, 0, 28, 28).data;
+          const pad = window.scratchnn.pad.pixels().data;
+          return [Math.max(...seen.filter((_, i) => i % 4 === 0)), Math.max(...pad.filter((_, i) => i % 4 === 0))];
+        }"""
+    )
+    assert ink == [0, 0]  # preview and pad are black again
+    assert blank.page.locator("#clear").is_disabled() and blank.page.locator("#undo").is_disabled()
+    assert blank.page.locator("#pad-hint").is_visible()
+
+
+def test_escape_clears(blank: App):
+    blank.stroke(ONE)
+    blank.wait_for_prediction()
+    blank.page.keyboard.press("Escape")
+    assert blank.wait_for_prediction()["empty"]
+
+
+def test_switching_models_changes_the_network_shown_and_used(blank: App):
+    page = blank.page
+    assert page.locator("#units .unit").count() == 128
+    blank.stroke(SEVEN)
+    default = blank.wait_for_prediction()
+    assert default["model"] == "default" and len(default["hidden"]) == 128
+
+    page.locator("label.model", has_text="tiny").click()
+    page.wait_for_function("() => document.body.dataset.model === 'tiny'")
+    tiny = blank.wait_for_prediction()
+    assert tiny["model"] == "tiny" and len(tiny["hidden"]) == 10
+    assert page.locator("#units .unit").count() == 10
+    assert "10 hidden units" in page.locator("#inside-summary").inner_text()
+    assert tiny["image"] == default["image"]  # the same drawing ...
+    assert tiny["probabilities"] != default["probabilities"]  # ... read by another network
+
+    page.keyboard.press("ArrowLeft")  # the radio group works with the keyboard: back to default
+    page.wait_for_function("() => document.body.dataset.model === 'default'")
+    assert blank.wait_for_prediction()["probabilities"] == pytest.approx(default["probabilities"], abs=1e-12)
+    assert page.locator("#units .unit").count() == 128
