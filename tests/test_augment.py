@@ -268,3 +268,14 @@ def test_augmented_training_is_reproducible(mnist_data):
         training.train(params, X, Y, epochs=1, lr=0.1, batch_size=100, momentum=0.9, augment=STRONG)
         results.append(params["W1"])
     assert np.array_equal(results[0], results[1])
+
+
+def test_the_2x2_footprint_changes_the_width_by_one_pixel():
+    images = np.zeros((1, 28, 28), dtype=np.float32)
+    images[0, 10:18, 12:15] = 1  # a vertical bar 3 px wide
+    X = augment.as_columns(images).copy()
+    widths = lambda Z: (augment.as_images(Z)[0][13] > 0.5).sum()  # noqa: E731
+    assert widths(dilate(X, footprint="2x2")) == 4 and widths(erode(X, footprint="2x2")) == 2
+    assert widths(dilate(X)) == 5 and widths(erode(X)) == 1  # the cross: 2 px of width
+    with pytest.raises(ValueError, match="footprint"):
+        dilate(X, footprint="disk")

@@ -27,8 +27,8 @@ every pixel, smooth each with a Gaussian of standard deviation sigma, and scale 
 The Gaussian is separable, so smoothing the whole batch is two matrix products with the 28x28
 matrix G (truncated at 4 sigma, zero outside the image, like a "constant" boundary).
 
-**Stroke thickness**: greyscale dilation (max over a 3x3 cross: the pixel and its 4 neighbours)
-thickens strokes; erosion (min over the cross) thins them.
+**Stroke thickness**: greyscale dilation (the max over a footprint: a 3x3 cross, the pixel and
+its 4 neighbours, or a 2x2 square) thickens strokes; erosion (the min) thins them.
 """
 
 from __future__ import annotations
@@ -230,26 +230,35 @@ def _basis(sigma: float) -> np.ndarray:
     return elastic_basis(sigma)
 
 
-def dilate(X: np.ndarray, steps: int = 1) -> np.ndarray:
-    """Greyscale dilation with a 3x3 cross, ``steps`` times: each pixel becomes the max of itself
-    and its 4 neighbours (outside is 0). Thickens strokes by about a pixel on each side per step."""
-    return _morphology(X, steps, np.maximum)
+FOOTPRINTS: dict[str, tuple[tuple[int, int], ...]] = {
+    "cross": ((0, 0), (-1, 0), (1, 0), (0, -1), (0, 1)),  # a pixel and its 4 neighbours: +-1 px per side
+    "2x2": ((0, 0), (0, 1), (1, 0), (1, 1)),  # a pixel, right, below, diagonal: +-1 px of width in all
+}
 
 
-def erode(X: np.ndarray, steps: int = 1) -> np.ndarray:
-    """Greyscale erosion with a 3x3 cross: the min of a pixel and its 4 neighbours (outside is 0).
-    Thins strokes by about a pixel on each side per step."""
-    return _morphology(X, steps, np.minimum)
+def dilate(X: np.ndarray, steps: int = 1, footprint: str = "cross") -> np.ndarray:
+    """Greyscale dilation, ``steps`` times: I'(y, x) = max over (dy, dx) in the footprint of
+    I(y + dy, x + dx), outside the image 0. Thickens strokes: the ``cross`` (3x3) by a pixel on
+    each side, so 2 px of width per step; the ``2x2`` square by 1 px of width per step."""
+    return _morphology(X, steps, np.maximum, footprint)
 
 
-def _morphology(X: np.ndarray, steps: int, op: np.ufunc) -> np.ndarray:
+def erode(X: np.ndarray, steps: int = 1, footprint: str = "cross") -> np.ndarray:
+    """Greyscale erosion: I'(y, x) = min over the footprint of I(y + dy, x + dx), outside 0.
+    Thins strokes by 2 px of width per step with the ``cross``, 1 px with the ``2x2`` square."""
+    return _morphology(X, steps, np.minimum, footprint)
+
+
+def _morphology(X: np.ndarray, steps: int, op: np.ufunc, footprint: str) -> np.ndarray:
+    if footprint not in FOOTPRINTS:
+        raise ValueError(f"unknown footprint {footprint!r}; choose one of {sorted(FOOTPRINTS)}")
     images = as_images(X)
     for _ in range(steps):
         padded = np.zeros((images.shape[0], SIDE + 2, SIDE + 2), dtype=images.dtype)
         padded[:, 1:-1, 1:-1] = images
         result = images.copy()
-        for dy, dx in ((0, 1), (2, 1), (1, 0), (1, 2)):
-            op(result, padded[:, dy : dy + SIDE, dx : dx + SIDE], out=result)
+        for dy, dx in FOOTPRINTS[footprint][1:]:
+            op(result, padded[:, 1 + dy : 1 + dy + SIDE, 1 + dx : 1 + dx + SIDE], out=result)
         images = result
     return as_columns(images) if steps else X.copy()
 
@@ -262,8 +271,8 @@ class Augment:
     uniform in [1 - scale, 1 + scale], a shear uniform in [-shear, shear], a shift uniform in
     [-shift, shift] pixels along each axis, and, if alpha > 0, an elastic distortion of
     strength alpha and smoothness sigma; all in one bilinear resampling. Then, with probability
-    ``stroke`` each, its strokes are thickened (dilation) or else thinned (erosion) by one step,
-    mixed in with a random weight so the thickness varies smoothly. Labels are never touched:
+    ``stroke`` each, its strokes are thickened (dilation) or else thinned (erosion) by one step
+    of a random footprint, mixed in with a random weight so the thickness varies smoothly. Labels are never touched:
     every transform keeps a digit the digit it was.
     """
 
@@ -320,13 +329,16 @@ class Augment:
         return out
 
     def _vary_strokes(self, X: np.ndarray, rng: np.random.Generator) -> np.ndarray:
-        """Blend a random fraction of the dilated (or eroded) image into a random subset."""
+        """With probability ``stroke`` each, thicken (dilate) or thin (erode) an image, by the
+        cross or the 2x2 footprint (even odds), blended in with a weight w uniform in [0, 1]:
+        X' = X + w (op(X) - X). In place on X (warp's fresh output)."""
         b = X.shape[1]
-        u = rng.random(b)
-        weight = rng.random(b).astype(X.dtype)
-        thick, thin = np.flatnonzero(u < self.stroke), np.flatnonzero(u > 1 - self.stroke)
-        for columns, op in ((thick, dilate), (thin, erode)):
-            if columns.size:
-                part = X[:, columns]
-                X[:, columns] = part + weight[columns] * (op(part) - part)
+        u, kind, weight = rng.random(b), rng.random(b) < 0.5, rng.random(b).astype(X.dtype)
+        thick, thin = u < self.stroke, u > 1 - self.stroke
+        for chosen, op in ((thick, dilate), (thin, erode)):
+            for footprint, mask in (("cross", kind), ("2x2", ~kind)):
+                columns = np.flatnonzero(chosen & mask)
+                if columns.size:
+                    part = X[:, columns]
+                    X[:, columns] = part + weight[columns] * (op(part, footprint=footprint) - part)
         return X

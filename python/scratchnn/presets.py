@@ -4,6 +4,13 @@
   gradient descent (every step sees all 59,000 images), alpha = 0.10, 500 iterations, float64.
 - ``tiny``: the same 10-hidden-unit network trained well: He init, mini-batches, momentum.
 - ``default``: the network the web page uses: wider, and trained in seconds.
+- ``best``: the original's architecture at Simard et al.'s width (800 hidden units), trained on
+  randomly warped digits (``augment``: rotation, scale, shear, shift, elastic distortion and
+  stroke thickness, see scratchnn.augment) with momentum and a decaying learning rate; its
+  weights are stored as float16 (``store_dtype``) to fit the page.
+
+``augment`` (optional) holds the settings of scratchnn.augment.Augment; ``store_dtype``
+(optional) the dtype of the arrays in the weights file.
 """
 
 from __future__ import annotations
@@ -15,4 +22,8 @@ PRESETS: dict[str, dict] = {
                  batch_size=64, momentum=0.9, lr_decay=0.93),
     "default": dict(hidden=128, init="he", dtype="float32", epochs=15, lr=0.10,
                     batch_size=128, momentum=0.9, lr_decay=0.85),
+    "best": dict(hidden=800, init="he", dtype="float32", epochs=60, lr=0.10,
+                 batch_size=128, momentum=0.9, lr_decay=0.94,
+                 augment=dict(rotate=15, scale=0.15, shear=0.2, shift=3, alpha=20, sigma=4, stroke=0.1),
+                 store_dtype="float16"),
 }  # fmt: skip

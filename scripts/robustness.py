@@ -1,0 +1,202 @@
+"""How well every committed network reads digits that are not where, how big or how thick MNIST's are.
+
+    python scripts/robustness.py                       # every web/weights/*.json, all 10,000 test digits
+    python scripts/robustness.py web/weights/best.json --limit 2000
+
+Each column is the test set transformed one way (the same random draws for every network, from
+``--seed``): shifted by whole pixels up to +-4 in x and y, rotated by up to +-20 degrees, scaled
+by 0.8 to 1.2 about the centre (each uniformly at random per digit), strokes 1 px thicker or
+thinner (greyscale dilation or erosion with a 2x2 square), and the canvas path: each
+digit re-drawn 5 to 9 times larger at a random place on a 280x280 canvas, then put through
+``scratchnn.preprocess`` as the page does with a drawing. A second table takes the ranges' edges
+(every digit shifted by exactly 4 px in x and/or y, rotated by exactly +-20 degrees, scaled by
+exactly 0.8 or 1.2, strokes 2 px thicker or thinner: dilation or erosion with a 3x3 cross,
+a pixel on each side). Prints markdown tables; ``--out`` writes them (``.md``) and the numbers
+(``.json``, same name).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+import numpy as np
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT / "python"))  # run from a checkout without installing
+
+from scratchnn import augment, mnist, training, weights  # noqa: E402
+
+try:
+    from scratchnn import preprocess
+except ImportError:  # the canvas column needs the page's preprocessing module
+    preprocess = None
+
+CANVAS = 280  # the drawing canvas's side in pixels
+Transform = Callable[[np.ndarray, np.random.Generator], np.ndarray]
+
+
+def shift(X: np.ndarray, rng: np.random.Generator, low: int = -4, high: int = 4) -> np.ndarray:
+    """Whole-pixel shifts, dx and dy each uniform in {low..high}: exact copies of the pixels."""
+    return augment.warp(X, shift=rng.integers(low, high + 1, (X.shape[1], 2)))
+
+
+def shift_edge(X: np.ndarray, rng: np.random.Generator, by: int = 4) -> np.ndarray:
+    """Every digit moved by exactly ``by`` px along x, y or both (one of 8 directions)."""
+    directions = np.array([(dx, dy) for dx in (-1, 0, 1) for dy in (-1, 0, 1) if dx or dy])
+    return augment.warp(X, shift=by * directions[rng.integers(0, 8, X.shape[1])])
+
+
+def rotate(X: np.ndarray, rng: np.random.Generator, degrees: float = 20) -> np.ndarray:
+    """Rotation about the centre by an angle uniform in [-degrees, degrees]."""
+    b = X.shape[1]
+    return augment.warp(X, augment.inverse_affine(rng.uniform(-degrees, degrees, b), 1.0, 0.0))
+
+
+def rotate_edge(X: np.ndarray, rng: np.random.Generator, degrees: float = 20) -> np.ndarray:
+    """Rotation by exactly +degrees or -degrees."""
+    angles = degrees * rng.choice([-1.0, 1.0], X.shape[1])
+    return augment.warp(X, augment.inverse_affine(angles, 1.0, 0.0))
+
+
+def scale(X: np.ndarray, rng: np.random.Generator, low: float = 0.8, high: float = 1.2) -> np.ndarray:
+    """Scaling about the centre by a factor uniform in [low, high]."""
+    return augment.warp(X, augment.inverse_affine(0.0, rng.uniform(low, high, X.shape[1]), 0.0))
+
+
+def fixed_scale(factor: float) -> Transform:
+    return lambda X, rng: augment.warp(X, augment.inverse_affine(0.0, np.full(X.shape[1], factor), 0.0))
+
+
+def render_on_canvas(image: np.ndarray, zoom: float, top: float, left: float, size: int = CANVAS) -> np.ndarray:
+    """A 28x28 image drawn ``zoom`` times larger with its corner at (top, left) on a size x size canvas.
+
+    Bilinear: canvas pixel Y (centre Y + 0.5) reads source row y = (Y + 0.5 - top) / zoom - 0.5,
+    with weight max(0, 1 - |y - i|) on row i; likewise for columns, so canvas = R_y image R_x^T.
+    """
+
+    def tent(offset: float) -> np.ndarray:
+        y = (np.arange(size) + 0.5 - offset) / zoom - 0.5
+        return np.maximum(0.0, 1.0 - np.abs(y[:, None] - np.arange(28)[None, :])).astype(np.float32)
+
+    return np.clip(tent(top) @ image @ tent(left).T, 0.0, 1.0)
+
+
+def canvas(X: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+    """Each digit drawn 5 to 9 times larger, anywhere on the canvas, then preprocessed as the page does."""
+    if preprocess is None:
+        raise RuntimeError("scratchnn.preprocess is not available")
+    out = np.empty_like(X)
+    for k in range(X.shape[1]):
+        zoom = rng.uniform(5, 9)
+        top, left = rng.uniform(0, CANVAS - 28 * zoom, 2)
+        drawing = render_on_canvas(X[:, k].reshape(28, 28), zoom, top, left)
+        out[:, k] = preprocess.prepare(drawing).image.reshape(-1)
+    return out
+
+
+TRANSFORMS: dict[str, Transform] = {
+    "clean": lambda X, rng: X,
+    "shift ±4 px": shift,
+    "rotate ±20°": rotate,
+    "scale 0.8–1.2": scale,
+    "thicker +1 px": lambda X, rng: augment.dilate(X, footprint="2x2"),
+    "thinner −1 px": lambda X, rng: augment.erode(X, footprint="2x2"),
+    "canvas": canvas,
+}
+EDGES: dict[str, Transform] = {
+    "shift 4 px": shift_edge,
+    "rotate 20°": rotate_edge,
+    "scale 0.8": fixed_scale(0.8),
+    "scale 1.2": fixed_scale(1.2),
+    "thicker +2 px": lambda X, rng: augment.dilate(X, footprint="cross"),
+    "thinner −2 px": lambda X, rng: augment.erode(X, footprint="cross"),
+}
+
+
+def transformed_sets(
+    X: np.ndarray, transforms: dict[str, Transform], seed: int
+) -> dict[str, np.ndarray]:  # fmt: skip
+    """Each transform applied to X with its own generator, seeded from (seed, its position)."""
+    sets = {}
+    for i, (name, transform) in enumerate(transforms.items()):
+        if name == "canvas" and preprocess is None:
+            print("(scratchnn.preprocess is not there: no canvas column)", file=sys.stderr)
+            continue
+        started = time.perf_counter()
+        sets[name] = transform(X, np.random.default_rng([seed, i])).astype(X.dtype, copy=False)
+        print(f"{name}: {time.perf_counter() - started:.1f}s", file=sys.stderr)
+    return sets
+
+
+def evaluate_all(paths: list[Path], sets: dict[str, np.ndarray], Y: np.ndarray) -> list[dict]:
+    rows = []
+    for path in paths:
+        params, metadata = weights.load(path)
+        accuracy = {name: training.evaluate(params, X, Y)[1] for name, X in sets.items()}
+        rows.append({
+            "network": path.stem, "file": str(path.relative_to(ROOT) if path.is_relative_to(ROOT) else path),
+            "hidden": int(params["W1"].shape[0]), "augment": metadata.get("augment"), "accuracy": accuracy,
+            "worst": min(v for k, v in accuracy.items() if k != "clean"),
+        })  # fmt: skip
+    return rows
+
+
+def markdown(rows: list[dict], columns: list[str], worst: bool = True) -> str:
+    """A markdown table: one row per network, test accuracy (%) per transform."""
+    header = ["network", "hidden", *columns] + (["worst"] if worst else [])
+    lines = ["| " + " | ".join(header) + " |", "|" + "|".join(["---"] + ["---:"] * (len(header) - 1)) + "|"]
+    for row in rows:
+        cells = [f"`{row['network']}`", str(row["hidden"])]
+        cells += [f"{100 * row['accuracy'][c]:.2f}" for c in columns]
+        if worst:
+            cells.append(f"{100 * row['worst']:.2f}")
+        lines.append("| " + " | ".join(cells) + " |")
+    return "\n".join(lines)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("weights", nargs="*", type=Path, help="weights files (default: web/weights/*.json)")
+    parser.add_argument("--limit", type=int, help="use only the first N test digits (faster, noisier)")
+    parser.add_argument("--seed", type=int, default=0, help="seed of the random transforms")
+    parser.add_argument("--data-dir", help="folder with the MNIST .gz files (else $SCRATCHNN_DATA_DIR, else cache)")
+    parser.add_argument("--out", type=Path, help="write the tables to this .md file and the numbers to .json")
+    args = parser.parse_args(argv)
+    paths = args.weights or sorted((ROOT / "web" / "weights").glob("*.json"))
+    if not paths:
+        print("error: no weights files", file=sys.stderr)
+        return 2
+    try:
+        data = mnist.load(args.data_dir)
+    except mnist.MnistError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 2
+    X, Y = data.X_test[:, : args.limit], data.Y_test[: args.limit]
+    sets = transformed_sets(X, TRANSFORMS, args.seed)
+    edge_sets = transformed_sets(X, EDGES, args.seed + 1)
+    rows = evaluate_all(paths, sets, Y)
+    edge_rows = evaluate_all(paths, edge_sets, Y)
+    table = markdown(rows, list(sets))
+    edges = markdown(edge_rows, list(edge_sets), worst=False)
+    command = "python scripts/robustness.py" + (f" --limit {args.limit}" if args.limit else "")
+    text = (
+        f"Test accuracy (%) on {Y.size:,} MNIST test digits, transformed (`{command}`, seed {args.seed}):\n\n"
+        f"{table}\n\nAt the edges of those ranges:\n\n{edges}\n"
+    )
+    print(text)
+    if args.out:
+        args.out.parent.mkdir(parents=True, exist_ok=True)
+        args.out.write_text(text, encoding="utf-8")
+        result = {"test_digits": int(Y.size), "seed": args.seed, "transforms": rows, "edges": edge_rows}
+        args.out.with_suffix(".json").write_text(json.dumps(result, indent=1, ensure_ascii=False) + "\n")
+        print(f"wrote {args.out} and {args.out.with_suffix('.json')}", file=sys.stderr)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
