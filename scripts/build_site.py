@@ -170,7 +170,9 @@ def build(out: Path, wheels: Path, cdn: str | None, quiet: bool = False) -> Path
         lock = copy_pyodide_core(ROOT / "web" / "node_modules" / "pyodide", staging / "pyodide")
         for name in PYODIDE_PACKAGES:
             entry = lock["packages"][name]
-            origin = fetch_wheel(entry["file_name"], entry["sha256"], wheels, cdn, staging / "pyodide" / entry["file_name"])
+            origin = fetch_wheel(
+                entry["file_name"], entry["sha256"], wheels, cdn, staging / "pyodide" / entry["file_name"]
+            )
             if not quiet:
                 print(f"build_site: {entry['file_name']} from {origin} (SHA-256 verified)")
         manifest = {

@@ -45,18 +45,16 @@ export class DrawingPad {
     this.canvas.setPointerCapture(event.pointerId);
     this.active = { id: event.pointerId, points: [this.point(event)] };
     this.strokes.push(this.active.points);
-    this.line(this.active.points, 0);
+    this.paint();
     this.onChange("draw");
   }
 
   move(event) {
     if (!this.active || event.pointerId !== this.active.id) return;
     event.preventDefault();
-    const points = this.active.points;
-    const from = points.length - 1;
     const events = event.getCoalescedEvents ? event.getCoalescedEvents() : [];
-    for (const e of events.length ? events : [event]) points.push(this.point(e));
-    this.line(points, from);
+    for (const e of events.length ? events : [event]) this.active.points.push(this.point(e));
+    this.paint();
     this.onChange("draw");
   }
 
@@ -81,25 +79,26 @@ export class DrawingPad {
     this.onChange("clear");
   }
 
-  /** Repaint: black paper, then every stroke. */
+  /** Repaint: black paper, then every stroke, each as one path. Repainting everything (cheap at
+   * this size) keeps the pixels identical however a drawing came about, so Undo is exact. */
   paint() {
     const { ctx, canvas } = this;
     ctx.fillStyle = PAPER;
     ctx.fillRect(0, 0, canvas.width, canvas.height);
-    for (const points of this.strokes) this.line(points, 0);
+    for (const points of this.strokes) this.line(points);
   }
 
-  /** Draw a stroke's points from index `from` on (a single point is a dot). */
-  line(points, from) {
+  /** Draw one stroke (a single point is a dot). */
+  line(points) {
     const { ctx, canvas } = this;
     ctx.strokeStyle = INK;
     ctx.lineWidth = canvas.width * BRUSH;
     ctx.lineCap = "round";
     ctx.lineJoin = "round";
     ctx.beginPath();
-    ctx.moveTo(...points[from]);
-    if (points.length - from === 1) ctx.lineTo(points[from][0] + 0.01, points[from][1]);
-    for (let i = from + 1; i < points.length; i++) ctx.lineTo(...points[i]);
+    ctx.moveTo(...points[0]);
+    if (points.length === 1) ctx.lineTo(points[0][0] + 0.01, points[0][1]);
+    for (const point of points.slice(1)) ctx.lineTo(...point);
     ctx.stroke();
   }
 

@@ -1,0 +1,63 @@
+"""Build the demo site, then serve it on 127.0.0.1 and print its URL.
+
+    .venv/bin/python scripts/serve.py              # http://127.0.0.1:8000/
+    .venv/bin/python scripts/serve.py --port 0     # any free port
+    .venv/bin/python scripts/serve.py --no-build   # serve _site/ as it is
+
+Options after these are the site build's (see scripts/build_site.py --help). Ctrl-C stops it.
+"""
+
+from __future__ import annotations
+
+import argparse
+import functools
+import sys
+from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+
+import build_site
+
+
+class Handler(SimpleHTTPRequestHandler):
+    """Static files, logging one short line per request to stderr (none when ``quiet``)."""
+
+    quiet = False
+
+    def log_message(self, format: str, *args) -> None:
+        if not self.quiet:
+            sys.stderr.write(f"serve: {format % args}\n")
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--port", type=int, default=8000, help="port on 127.0.0.1 (0: any free one); default 8000")
+    parser.add_argument("--out", type=Path, default=build_site.ROOT / "_site", help="the site folder")
+    parser.add_argument("--wheels", type=Path, default=build_site.default_wheels(), help="see build_site.py")
+    parser.add_argument("--no-build", action="store_true", help="serve the folder without rebuilding it")
+    parser.add_argument("--quiet", action="store_true", help="do not log each request")
+    args = parser.parse_args(argv)
+    if not args.no_build:
+        try:
+            build_site.build(args.out, args.wheels, build_site.CDN)
+        except build_site.BuildError as error:
+            print(f"serve: cannot build the site: {error}", file=sys.stderr)
+            return 1
+    Handler.quiet = args.quiet
+    handler = functools.partial(Handler, directory=str(args.out))
+    try:
+        server = ThreadingHTTPServer(("127.0.0.1", args.port), handler)
+    except OSError as error:
+        print(f"serve: cannot listen on 127.0.0.1:{args.port} ({error.strerror}); try --port 0", file=sys.stderr)
+        return 1
+    print(f"ScratchNN demo: http://127.0.0.1:{server.server_port}/  (Ctrl-C stops)", flush=True)
+    try:
+        server.serve_forever()
+    except KeyboardInterrupt:
+        print("\nserve: stopped")
+    finally:
+        server.server_close()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,111 @@
+// Run the package's pure unit tests inside Pyodide under Node: the same Python files, the same
+// tests, on the runtime the web page uses. Called by scripts/test.sh:
+//
+//   node tests/pyodide/run_tests.mjs --wheels <folder with pytest's wheels> [pytest arguments...]
+//
+// - Pyodide's core comes from web/node_modules/pyodide (npm ci in web/), numpy's wheel from
+//   $SCRATCHNN_PYODIDE_WHEELS or ../shared/pyodide-0.27.7, checked against pyodide-lock.json;
+// - pytest and its pure-Python dependencies are wheels fetched by `pip download` (the folder
+//   given by --wheels), unpacked into Pyodide's site-packages;
+// - the repository is mounted at /repo (NODEFS), python/ goes on sys.path, and MNIST's folder
+//   ($SCRATCHNN_DATA_DIR) is mounted at /data/mnist so that the tests that need it run too.
+//
+// The exit code is pytest's.
+
+import { createHash } from "node:crypto";
+import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, symlinkSync } from "node:fs";
+import { dirname, join, resolve } from "node:path";
+import { fileURLToPath } from "node:url";
+
+const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "..", "..");
+const CORE = resolve(ROOT, "web", "node_modules", "pyodide");
+const DEFAULT_TESTS = [
+  "tests/test_network.py",
+  "tests/test_training.py",
+  "tests/test_weights.py",
+  "tests/test_preprocess.py",
+  "tests/test_page.py",
+  "tests/test_session.py",
+];
+
+function fail(message) {
+  console.error(`pyodide tests: ${message}`);
+  process.exit(2);
+}
+
+function parseArgs(argv) {
+  const options = { wheels: null, pytest: [] };
+  for (let i = 0; i < argv.length; i++) {
+    if (argv[i] === "--wheels") options.wheels = resolve(argv[++i]);
+    else options.pytest.push(argv[i]);
+  }
+  if (!options.wheels) fail("--wheels <folder with pytest's wheels> is required");
+  return options;
+}
+
+const sha256 = (path) => createHash("sha256").update(readFileSync(path)).digest("hex");
+
+/** A folder that Pyodide can use as its indexURL: the npm core plus numpy's verified wheel. */
+function prepareIndex() {
+  if (!existsSync(join(CORE, "pyodide.mjs"))) fail(`${CORE} is missing: run npm ci in web/`);
+  const index = join(ROOT, ".cache", "pyodide-node");
+  mkdirSync(index, { recursive: true });
+  for (const name of readdirSync(CORE)) {
+    if (!existsSync(join(index, name))) symlinkSync(join(CORE, name), join(index, name));
+  }
+  const lock = JSON.parse(readFileSync(join(CORE, "pyodide-lock.json"), "utf8"));
+  const numpy = lock.packages.numpy;
+  const wheels = resolve(process.env.SCRATCHNN_PYODIDE_WHEELS || join(ROOT, "..", "shared", "pyodide-0.27.7"));
+  const target = join(index, numpy.file_name);
+  if (!existsSync(target)) {
+    if (!existsSync(join(wheels, numpy.file_name))) fail(`${numpy.file_name} not found in ${wheels}`);
+    copyFileSync(join(wheels, numpy.file_name), target);
+  }
+  if (sha256(target) !== numpy.sha256) fail(`${target} does not match the SHA-256 in pyodide-lock.json`);
+  return index + "/";
+}
+
+async function main() {
+  const options = parseArgs(process.argv.slice(2));
+  const indexURL = prepareIndex();
+  const { loadPyodide } = await import(join(CORE, "pyodide.mjs"));
+  const started = performance.now();
+  const pyodide = await loadPyodide({ indexURL, stdout: console.log, stderr: console.error });
+  await pyodide.loadPackage("numpy", { messageCallback: () => {} });
+
+  const sitePackages = pyodide.runPython("import site; site.getsitepackages()[0]");
+  const wheels = readdirSync(options.wheels).filter((name) => name.endsWith(".whl"));
+  if (!wheels.some((name) => name.startsWith("pytest-"))) fail(`no pytest wheel in ${options.wheels}`);
+  for (const name of wheels) {
+    pyodide.unpackArchive(new Uint8Array(readFileSync(join(options.wheels, name))), "zip", { extractDir: sitePackages });
+  }
+
+  const { FS } = pyodide;
+  FS.mkdirTree("/repo");
+  FS.mount(FS.filesystems.NODEFS, { root: ROOT }, "/repo");
+  const dataDir = process.env.SCRATCHNN_DATA_DIR;
+  if (dataDir) {
+    FS.mkdirTree("/data/mnist");
+    FS.mount(FS.filesystems.NODEFS, { root: resolve(dataDir) }, "/data/mnist");
+  }
+  console.log(
+    `pyodide tests: Pyodide ${pyodide.version} ready in ${((performance.now() - started) / 1000).toFixed(1)} s; ` +
+      `MNIST ${dataDir ? "mounted from " + dataDir : "not available ($SCRATCHNN_DATA_DIR unset)"}`,
+  );
+
+  const args = options.pytest.length ? options.pytest : DEFAULT_TESTS;
+  pyodide.globals.set("pytest_args", pyodide.toPy(["-p", "no:cacheprovider", "--capture=sys", ...args]));
+  pyodide.globals.set("data_dir", dataDir ? "/data/mnist" : null);
+  const code = await pyodide.runPythonAsync(`
+import os, sys
+os.chdir("/repo")
+sys.path.insert(0, "/repo/python")
+if data_dir:
+    os.environ["SCRATCHNN_DATA_DIR"] = data_dir
+import pytest
+pytest.main(list(pytest_args))
+`);
+  process.exit(Number(code));
+}
+
+main().catch((error) => fail(error.stack || String(error)));
