@@ -32,4 +32,6 @@ echo "== pytest (CPython: unit tests and end-to-end tests in Chromium)"
 .venv/bin/python -m pytest "$@"
 
 echo "== pytest inside Pyodide under Node (the package's pure unit tests)"
-node tests/pyodide/run_tests.mjs --wheels "$wheels"
+# MNIST (verified, or downloaded by the CPython run above) is mounted into Pyodide from here.
+SCRATCHNN_DATA_DIR=$(.venv/bin/python -c "from scratchnn import mnist; print(mnist.resolve_data_dir())") \
+  node tests/pyodide/run_tests.mjs --wheels "$wheels"

@@ -4,8 +4,10 @@
 import { PythonWorker } from "./client.js";
 import { DrawingPad } from "./pad.js";
 import { buildBars, showModel, showPrediction, showStatus, showTiming } from "./view.js";
+import { initTraining } from "./train.js"; // training in the page
 
 const $ = (id) => document.getElementById(id);
+const STAGES = { site: "the site", runtime: "Python (Pyodide)", numpy: "NumPy", package: "the scratchnn package" };
 
 const state = {
   ready: false,
@@ -21,15 +23,16 @@ let announceReady;
 const ready = new Promise((resolve) => (announceReady = resolve));
 
 const python = new PythonWorker({
-  onProgress: ({ label, fraction }) => showStatus(label + "…", fraction, "loading"),
+  onProgress: ({ label, fraction, until, seconds }) => showStatus(label + "…", fraction, "loading", until, seconds),
   onReady: async ({ versions, models, timings }) => {
     buildModelPicker(models);
+    showStatus("Loading the network's weights…", 0.95, "loading", 1, 0.5);
     await useModel(models[0].name);
     state.ready = true;
     state.readyMs = performance.now() - state.loadStarted;
     state.timings = timings;
     const seconds = (state.readyMs / 1000).toFixed(1);
-    showStatus(`Ready — Python ${versions.python} and NumPy ${versions.numpy} loaded in ${seconds} s`, 1, "ready");
+    showStatus(`Ready · Python ${versions.python} + NumPy ${versions.numpy} in your browser · ${seconds} s`, 1, "ready");
     $("versions").textContent =
       `scratchnn ${versions.scratchnn} on Python ${versions.python}, NumPy ${versions.numpy}, Pyodide ${versions.pyodide}.`;
     document.body.classList.add("ready");
@@ -37,7 +40,7 @@ const python = new PythonWorker({
     predictSoon();
   },
   onError: ({ stage, message }) => {
-    showStatus(`Could not load (${stage}): ${message}`, 1, "error");
+    showStatus(`Could not load ${STAGES[stage] || stage}: ${message}`, 1, "error");
     state.ready = false;
   },
 });
@@ -152,3 +155,6 @@ window.scratchnn = {
   predictInput: (pixels) => python.predictInput(pixels),
   useModel: switchModel,
 };
+
+// Training in the page (train.js): the panel gets the worker, the state and the way to switch networks.
+initTraining({ python, ready, state, switchModel, predictSoon });

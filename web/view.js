@@ -75,6 +75,7 @@ export function showModel(description) {
   units.dataset.hidden = String(description.hidden);
   units.classList.toggle("few", description.hidden <= 16);
   const filters = description.filters;
+  const tiles = document.createDocumentFragment();
   for (let k = 0; k < description.hidden; k++) {
     const tile = document.createElement("figure");
     tile.className = "unit";
@@ -84,14 +85,21 @@ export function showModel(description) {
     canvas.height = 28;
     const ctx = canvas.getContext("2d");
     const pixels = ctx.createImageData(28, 28);
-    for (let i = 0; i < 784; i++) pixels.data.set([...PALETTE[filters[k * 784 + i]], 255], i * 4);
+    for (let i = 0; i < 784; i++) {
+      const [r, g, b] = PALETTE[filters[k * 784 + i]];
+      pixels.data[i * 4] = r;
+      pixels.data[i * 4 + 1] = g;
+      pixels.data[i * 4 + 2] = b;
+      pixels.data[i * 4 + 3] = 255;
+    }
     ctx.putImageData(pixels, 0, 0);
     const meter = document.createElement("span");
     meter.className = "unit-meter";
     meter.innerHTML = "<span></span>";
     tile.append(canvas, meter);
-    units.append(tile);
+    tiles.append(tile);
   }
+  units.append(tiles);
   const accuracy = description.test_accuracy ? `, ${(description.test_accuracy * 100).toFixed(1)}% on MNIST's test set` : "";
   $("inside-summary").textContent = `${description.hidden} hidden units${accuracy}`;
 }
@@ -105,9 +113,15 @@ function showActivations(levels, values) {
   }
 }
 
-export function showStatus(label, fraction, state) {
+/** The status line; while loading, the bar jumps to `fraction` and glides to `until`. */
+export function showStatus(label, fraction, state, until = fraction, seconds = 0.3) {
   $("status").dataset.state = state;
   $("status-label").textContent = label;
-  $("progress-bar").style.width = `${Math.round(fraction * 100)}%`;
+  const bar = $("progress-bar");
+  bar.style.transition = "none";
+  bar.style.width = `${fraction * 100}%`;
+  void bar.offsetWidth; // apply the jump before the glide starts
+  bar.style.transition = `width ${seconds}s cubic-bezier(0.2, 0.6, 0.3, 1)`;
+  bar.style.width = `${until * 100}%`;
   $("retry").hidden = state !== "error";
 }

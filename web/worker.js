@@ -18,13 +18,16 @@ const SITE = new URL("./", self.location.href).href;
 const PYODIDE = new URL("pyodide/", SITE).href;
 
 importScripts(PYODIDE + "pyodide.js");
+importScripts(SITE + "worker-training.js"); // training in the page: TRAINING_REQUESTS (its protocol is documented there)
 
 let pyodide = null;
 let page = null; // the Python module scratchnn.page
 const models = new Map(); // name -> Python Model (a PyProxy)
 
-function progress(stage, label, fraction) {
-  self.postMessage({ type: "progress", stage, label, fraction });
+// A loading stage began: it moves the progress bar from `fraction` towards `until` in about
+// `seconds` (how long the stage usually takes), and names what is happening.
+function progress(stage, label, fraction, until, seconds) {
+  self.postMessage({ type: "progress", stage, label, fraction, until, seconds });
 }
 
 async function fetchOk(url, as) {
@@ -42,22 +45,28 @@ function toPlain(proxy) {
 async function boot() {
   const timings = {};
   let stage = "runtime";
-  const step = async (name, label, fraction, work) => {
+  const step = async (name, label, [fraction, until, seconds], work) => {
     stage = name;
-    progress(name, label, fraction);
+    progress(name, label, fraction, until, seconds);
     const started = performance.now();
     const value = await work();
     timings[name] = Math.round(performance.now() - started);
     return value;
   };
   try {
-    const site = await step("site", "Reading the site manifest", 0.02, () => fetchOk(SITE + "site.json", "text"));
+    const site = await step("site", "Reading the site manifest", [0, 0.03, 0.2], () =>
+      fetchOk(SITE + "site.json", "text"),
+    );
     const manifest = JSON.parse(site);
-    pyodide = await step("runtime", "Starting Python (Pyodide, about 12 MB)", 0.05, () =>
+    pyodide = await step("runtime", "Starting Python (Pyodide, 14 MB)", [0.03, 0.7, 4], () =>
       loadPyodide({ indexURL: PYODIDE, fullStdLib: false }),
     );
-    await step("numpy", "Loading NumPy", 0.7, () => pyodide.loadPackage("numpy", { messageCallback: () => {} }));
-    await step("package", "Loading the scratchnn package", 0.85, async () => {
+    await step("numpy", "Loading NumPy (3 MB)", [0.7, 0.85, 1], async () => {
+      const problems = [];
+      await pyodide.loadPackage("numpy", { messageCallback: () => {}, errorCallback: (m) => problems.push(m) });
+      if (!pyodide.loadedPackages.numpy) throw new Error(`NumPy did not load. ${problems.join(" ")}`.trim());
+    });
+    await step("package", "Loading the scratchnn package", [0.85, 0.95, 0.7], async () => {
       const archive = await fetchOk(SITE + manifest.package.file);
       pyodide.unpackArchive(archive, "zip", { extractDir: "/home/pyodide/scratchnn-site" });
       pyodide.runPython("import sys; sys.path.insert(0, '/home/pyodide/scratchnn-site')");
@@ -122,6 +131,8 @@ self.onmessage = async (event) => {
       value = predict(message);
     } else if (message.type === "predict-input") {
       value = predictInput(message);
+    } else if (Object.hasOwn(TRAINING_REQUESTS, message.type)) {
+      value = await TRAINING_REQUESTS[message.type](message); // worker-training.js
     } else {
       throw new Error(`unknown request ${message.type}`);
     }

@@ -48,3 +48,37 @@ def test_desktop_screenshot(blank: App):
     assert result["digit"] == 7
     path = blank.screenshot("desktop")
     assert path.stat().st_size > 10_000
+
+
+def test_a_failed_load_says_what_failed_and_retry_recovers(browser, server):
+    """The first request for numpy's wheel fails (as on a dropped connection): the page names
+    the problem and offers Retry, which starts Python again and gets to ready."""
+    context = browser.new_context(viewport={"width": 1280, "height": 900})
+    failures = []
+
+    def fail_once(route):
+        if not failures:
+            failures.append(route.request.url)
+            route.abort("connectionreset")
+        else:
+            route.continue_()
+
+    context.route("**/pyodide/numpy-*.whl", fail_once)
+    page = context.new_page()
+    try:
+        page.goto(server)
+        status = page.locator("#status")
+        page.wait_for_function("() => document.getElementById('status').dataset.state === 'error'", timeout=90_000)
+        assert "Could not load NumPy" in status.inner_text()
+        retry = page.locator("#retry")
+        assert retry.is_visible()
+        app_state = page.evaluate("window.scratchnn.state.ready")
+        assert app_state is False
+        retry.focus()
+        page.keyboard.press("Enter")  # Retry works from the keyboard
+        page.wait_for_function("() => window.scratchnn.state.ready", timeout=90_000)
+        assert status.get_attribute("data-state") == "ready"
+        assert not retry.is_visible()
+        assert len(failures) == 1
+    finally:
+        context.close()
