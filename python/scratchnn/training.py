@@ -74,13 +74,14 @@ def gradient_step(
     Z1, A1, _Z2, A2 = forward(params, X)
     grads = backward(params, X, Y, Z1, A1, A2)
     for name, dP in grads.items():
+        dP *= lr  # alpha dW, in place: this step's gradients are not needed afterwards
         if momentum:
             V = velocity[name]
             V *= momentum
-            V -= lr * dP
+            V -= dP
             params[name] += V
         else:
-            params[name] -= lr * dP
+            params[name] -= dP
     return cross_entropy(A2, Y), accuracy(np.argmax(A2, axis=0), Y)
 
 
@@ -112,6 +113,8 @@ def training_steps(
     size = m if batch_size is None else min(batch_size, m)
     batches_per_epoch = -(-m // size)  # ceil(m / size)
     dtype = params["W1"].dtype
+    if X.dtype != dtype:
+        X = X.astype(dtype)  # once, here, rather than a converted copy of every batch
     for epoch in range(epochs):
         lr_now = lr * lr_decay**epoch
         order = np.arange(m) if size == m else rng.permutation(m)
