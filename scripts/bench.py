@@ -52,6 +52,12 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--no-env-compare", action="store_true", help="do not re-run with OPENBLAS_* unset")
     parser.add_argument("--data-dir", help="folder with the MNIST .gz files (else $SCRATCHNN_DATA_DIR, else cache)")
     parser.add_argument("--json", type=Path, help="write all results to this JSON file")
+    parser.add_argument(
+        "--baseline",
+        type=Path,
+        help="another copy of python/scratchnn (e.g. `git archive OLD python/scratchnn | tar -x -C /tmp/old`)\n"
+        "timed in the same rotation: a 'before' column beside this code's",
+    )
     parser.add_argument("--child", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     try:
@@ -113,7 +119,7 @@ def run(args: argparse.Namespace) -> dict:
     peaks = {dtype: bench.matmul_peak(dtype, n=n) for dtype in args.dtype}
     torch_peaks = {}
     if use_torch:
-        torch_peaks = {d: bench.matmul_peak(d, n=n, matmul=torch.from_numpy) for d in args.dtype}
+        torch_peaks = {d: bench.matmul_peak(d, n=n, convert=torch.from_numpy) for d in args.dtype}
     say(
         f"matmul peak ({n} x {n} product): "
         + ", ".join(f"{d} {peaks[d]:.1f} GFLOP/s (NumPy)" for d in args.dtype)
@@ -122,11 +128,15 @@ def run(args: argparse.Namespace) -> dict:
     say()
     say(f"training: seconds per epoch over {m:,} images; median of up to {args.repeats} repeats after a warm-up epoch,")
     say("NumPy and PyTorch interleaved; GFLOP/s and share of the peak are NumPy's; NumPy/PT < 1: NumPy is faster")
-    say(bench.TRAIN_HEADER)
+    say("(the peak is also timed in each row's rotation: 'of peak' is against that row's own measurement)")
+    baseline = bench.load_baseline(args.baseline) if args.baseline else None
+    if baseline is not None:
+        say(f"'before': the code in {args.baseline}, timed in the same rotation")
+    say(bench.train_header(baseline is not None))
     started = time.perf_counter()
     train_rows = bench.bench_training(
         X, Y, hidden_sizes=args.hidden, batch_sizes=args.batch, dtypes=args.dtype, repeats=args.repeats,
-        row_budget=args.row_budget, use_torch=use_torch, peaks=peaks, log=say,
+        row_budget=args.row_budget, use_torch=use_torch, baseline=baseline, peak_n=n, log=say,
     )  # fmt: skip
     say(f"({time.perf_counter() - started:.0f} s)")
 

@@ -29,12 +29,17 @@ repeats; ratios taken within one run hold even when the absolute times drift.
 
 from __future__ import annotations
 
+import importlib
+import importlib.util
 import os
 import platform
 import statistics
+import sys
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from types import ModuleType
 
 import numpy as np
 
@@ -86,29 +91,37 @@ def interleaved(fns: dict[str, Callable[[], object]], repeats: int, warmup: int 
     return times
 
 
-def matmul_peak(dtype: str, n: int = 2048, repeats: int = 5, matmul: Callable | None = None) -> float:
-    """GFLOP/s of an (n x n) @ (n x n) product: 2 n^3 FLOP over its median time."""
+def matmul(dtype: str, n: int = 2048, convert: Callable | None = None) -> Callable[[], object]:
+    """A function computing an (n x n) @ (n x n) product (2 n^3 FLOP) of random matrices;
+    ``convert`` (e.g. ``torch.from_numpy``) makes it another library's product."""
     rng = np.random.default_rng(0)
     A = rng.random((n, n)).astype(dtype)
     B = rng.random((n, n)).astype(dtype)
-    if matmul is None:
-        seconds = median_seconds(lambda: A @ B, repeats)
-    else:
-        A, B = matmul(A), matmul(B)  # e.g. torch.from_numpy: the same product in another library
-        seconds = median_seconds(lambda: A @ B, repeats)
-    return 2 * n**3 / seconds / 1e9
+    if convert is not None:
+        A, B = convert(A), convert(B)
+    C = A @ B
+    return lambda: A @ B if convert is not None else np.matmul(A, B, out=C)
+
+
+def matmul_peak(dtype: str, n: int = 2048, repeats: int = 5, convert: Callable | None = None) -> float:
+    """GFLOP/s of an (n x n) @ (n x n) product: 2 n^3 FLOP over its median time."""
+    return 2 * n**3 / median_seconds(matmul(dtype, n, convert), repeats) / 1e9
 
 
 # --- NumPy ------------------------------------------------------------------------------------------
 
 
-def numpy_trainer(hidden: int, X: np.ndarray, Y: np.ndarray, batch_size: int | None) -> Callable[[], None]:
-    """A function that trains a fresh network for one more epoch with the project's trainer."""
-    params = network.init_params(hidden, dtype=X.dtype)
+def numpy_trainer(
+    hidden: int, X: np.ndarray, Y: np.ndarray, batch_size: int | None, code: ModuleType | None = None
+) -> Callable[[], None]:
+    """A function that trains a fresh network for one more epoch with the project's trainer
+    (or with the ``network`` and ``training`` modules of ``code``, another copy of the package)."""
+    net, train = (network, training) if code is None else (code.network, code.training)
+    params = net.init_params(hidden, dtype=X.dtype)
     epochs_done = [0]
 
     def epoch() -> None:
-        steps = training.training_steps(
+        steps = train.training_steps(
             params, X, Y, epochs=1, lr=LR, batch_size=batch_size, momentum=MOMENTUM, seed=epochs_done[0]
         )
         for _ in steps:
@@ -116,6 +129,24 @@ def numpy_trainer(hidden: int, X: np.ndarray, Y: np.ndarray, batch_size: int | N
         epochs_done[0] += 1
 
     return epoch
+
+
+def load_baseline(package_dir: str | os.PathLike) -> ModuleType:
+    """Import another copy of the scratchnn package (say, an older commit's python/scratchnn,
+    from ``git archive``) under the name ``scratchnn_baseline``, to time it beside this one."""
+    package_dir = Path(package_dir)
+    init = package_dir / "__init__.py"
+    if not init.is_file():
+        raise FileNotFoundError(f"{package_dir} is not a package folder (no __init__.py)")
+    spec = importlib.util.spec_from_file_location(
+        "scratchnn_baseline", init, submodule_search_locations=[str(package_dir)]
+    )
+    package = importlib.util.module_from_spec(spec)
+    sys.modules["scratchnn_baseline"] = package
+    spec.loader.exec_module(package)
+    package.network = importlib.import_module("scratchnn_baseline.network")
+    package.training = importlib.import_module("scratchnn_baseline.training")
+    return package
 
 
 # --- PyTorch ----------------------------------------------------------------------------------------
@@ -183,7 +214,10 @@ class TrainRow:
     numpy_times: list[float] = field(default_factory=list)
     torch_times: list[float] = field(default_factory=list)
     gflops: float = 0.0  # NumPy's matrix-product GFLOP/s
-    peak_fraction: float = 0.0  # gflops / the measured matmul peak of this dtype
+    peak_fraction: float = 0.0  # gflops / the matmul peak of this dtype, measured beside the row
+    peak_gflops: float = 0.0  # that peak
+    baseline_seconds: float | None = None  # the --baseline copy of the code, if any
+    baseline_times: list[float] = field(default_factory=list)
 
     @property
     def ratio(self) -> float | None:
@@ -233,10 +267,15 @@ def bench_training(
     repeats: int = 5,
     row_budget: float = 12.0,
     use_torch: bool = True,
-    peaks: dict[str, float],
+    baseline: ModuleType | None = None,
+    peak_n: int = 2048,
     log: Callable[[str], None] = lambda line: None,
 ) -> list[TrainRow]:
-    """One TrainRow per (hidden, batch, dtype); ``X[dtype]`` is the (784, m) training data."""
+    """One TrainRow per (hidden, batch, dtype); ``X[dtype]`` is the (784, m) training data.
+
+    The matmul peak is timed in the same rotation as the epochs (one product per round), so
+    that each row's share of the peak compares numbers taken under the same load.
+    """
     rows = []
     for hidden in hidden_sizes:
         for batch_size in batch_sizes:
@@ -244,16 +283,22 @@ def bench_training(
                 fns = {"numpy": numpy_trainer(hidden, X[dtype], Y, batch_size)}
                 if use_torch:
                     fns["torch"] = torch_trainer(hidden, X[dtype], Y, batch_size)
+                if baseline is not None:
+                    fns["baseline"] = numpy_trainer(hidden, X[dtype], Y, batch_size, code=baseline)
+                fns["peak"] = matmul(dtype, peak_n)
                 # warm-up: one epoch each, which also tells how many repeats fit the budget
                 warm = interleaved(fns, repeats=1, warmup=0)
                 n = repeats_for(sum(t[0] for t in warm.values()), repeats, row_budget)
                 times = interleaved(fns, repeats=n, warmup=0)
                 numpy_s = statistics.median(times["numpy"])
                 gflops = train_flops(hidden, Y.size) / numpy_s / 1e9
+                peak = 2 * peak_n**3 / statistics.median(times["peak"]) / 1e9
                 row = TrainRow(
                     hidden, batch_size, dtype, Y.size, n, numpy_s,
                     statistics.median(times["torch"]) if use_torch else None,
-                    times["numpy"], times.get("torch", []), gflops, gflops / peaks[dtype],
+                    times["numpy"], times.get("torch", []), gflops, gflops / peak, peak,
+                    statistics.median(times["baseline"]) if baseline is not None else None,
+                    times.get("baseline", []),
                 )  # fmt: skip
                 rows.append(row)
                 log(format_train_row(row))
@@ -390,18 +435,22 @@ def _num(value: float | None, fmt: str) -> str:
     return "-" if value is None else format(value, fmt)
 
 
-TRAIN_HEADER = (
-    f"{'hidden':>6} {'batch':>5} {'dtype':>7} | {'NumPy s':>8} {'PyTorch s':>9} {'NumPy/PT':>8} | "
-    f"{'GFLOP/s':>7} {'of peak':>7}"
-)
+def train_header(baseline: bool = False) -> str:
+    return (
+        f"{'hidden':>6} {'batch':>5} {'dtype':>7} | {'NumPy s':>8} {'PyTorch s':>9} {'NumPy/PT':>8} | "
+        f"{'GFLOP/s':>7} {'of peak':>7}" + (f" | {'before s':>8} {'before/PT':>9}" if baseline else "")
+    )
 
 
 def format_train_row(row: TrainRow) -> str:
-    return (
+    line = (
         f"{row.hidden:>6} {batch_label(row.batch_size):>5} {row.dtype:>7} | {row.numpy_seconds:>8.3f} "
-        f"{_num(row.torch_seconds, '9.3f'):>9} {_num(row.ratio, '7.2f') + 'x' if row.ratio else '-':>8} | "
+        f"{_num(row.torch_seconds, '9.3f'):>9} {_ratio(row.numpy_seconds, row.torch_seconds):>8} | "
         f"{row.gflops:>7.1f} {row.peak_fraction:>7.0%}"
     )
+    if row.baseline_seconds is not None:
+        line += f" | {row.baseline_seconds:>8.3f} {_ratio(row.baseline_seconds, row.torch_seconds):>9}"
+    return line
 
 
 INFERENCE_HEADER = (
