@@ -66,7 +66,7 @@ async function boot() {
       await pyodide.loadPackage("numpy", { messageCallback: () => {}, errorCallback: (m) => problems.push(m) });
       if (!pyodide.loadedPackages.numpy) throw new Error(`NumPy did not load. ${problems.join(" ")}`.trim());
     });
-    await step("package", "Loading the scratchnn package", [0.85, 0.95, 0.7], async () => {
+    await step("package", "Importing NumPy and the scratchnn package", [0.85, 0.95, 0.8], async () => {
       const archive = await fetchOk(SITE + manifest.package.file);
       pyodide.unpackArchive(archive, "zip", { extractDir: "/home/pyodide/scratchnn-site" });
       pyodide.runPython("import sys; sys.path.insert(0, '/home/pyodide/scratchnn-site')");

@@ -1,0 +1,124 @@
+"""Measure the demo in headless Chromium: cold and repeat load to ready, prediction round trip.
+
+    .venv/bin/python scripts/measure_demo.py              # builds the site into a temp folder
+    .venv/bin/python scripts/measure_demo.py --runs 5 --site _site
+
+Prints one line per figure (median, min and max over the runs), ready for the README. Needs
+Playwright (in .venv) and a Chromium: Playwright's own, else /usr/bin/chromium.
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from pathlib import Path
+
+import build_site
+from playwright.sync_api import sync_playwright
+
+ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+READY = "() => window.scratchnn && window.scratchnn.state.ready"
+# A stroke of the "7" drawn as a user would, in fractions of the pad.
+SEVEN = [(0.3, 0.22), (0.72, 0.22), (0.48, 0.82)]
+
+
+def summary(name: str, values: list[float], unit: str) -> str:
+    return (
+        f"{name}: median {statistics.median(values):.{1 if unit == 's' else 0}f} {unit} "
+        f"(min {min(values):.2f}, max {max(values):.2f}; {len(values)} runs)"
+    )
+
+
+def serve(site: Path) -> tuple[subprocess.Popen, str]:
+    process = subprocess.Popen(
+        [sys.executable, "-m", "http.server", "--bind", "127.0.0.1", "--directory", str(site), "0"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+        text=True,
+    )
+    line = process.stdout.readline()  # "Serving HTTP on 127.0.0.1 port N (http://127.0.0.1:N/) ..."
+    url = line.split("(")[1].split(")")[0]
+    for _ in range(100):
+        try:
+            urllib.request.urlopen(url, timeout=1).close()
+            break
+        except OSError:
+            time.sleep(0.05)
+    return process, url
+
+
+def draw_and_time(page, rounds: int) -> list[float]:
+    """Round trips (ms) of predictions made while drawing: pad -> worker -> Python -> page."""
+    box = page.locator("#pad").bounding_box()
+    times = []
+    for _ in range(rounds):
+        page.evaluate("window.scratchnn.pad.clear()")
+        page.mouse.move(box["x"] + box["width"] * SEVEN[0][0], box["y"] + box["height"] * SEVEN[0][1])
+        page.mouse.down()
+        for x, y in SEVEN[1:]:
+            page.mouse.move(box["x"] + box["width"] * x, box["y"] + box["height"] * y, steps=6)
+        page.mouse.up()
+        page.wait_for_function(
+            "() => { const s = window.scratchnn.state; return s.result && !s.result.empty && !s.inFlight && !s.dirty; }"
+        )
+        times.append(page.evaluate("window.scratchnn.state.result.round_trip_ms"))
+    return times
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--runs", type=int, default=3, help="cold loads to time (default 3)")
+    parser.add_argument("--site", type=Path, help="an already built site (default: build one)")
+    parser.add_argument("--chromium", default=None, help="browser executable (default: Playwright's, else system)")
+    args = parser.parse_args(argv)
+    with tempfile.TemporaryDirectory() as tmp:
+        site = args.site or build_site.build(Path(tmp) / "site", build_site.default_wheels(), build_site.CDN, True)
+        server, url = serve(site)
+        try:
+            with sync_playwright() as p:
+                executable = args.chromium
+                if not executable and not Path(p.chromium.executable_path).is_file():
+                    executable = "/usr/bin/chromium"
+                browser = p.chromium.launch(executable_path=executable, args=ARGS)
+                cold, repeat, stages, latency = [], [], [], []
+                for _ in range(args.runs):
+                    context = browser.new_context(viewport={"width": 1280, "height": 900})
+                    page = context.new_page()
+                    started = time.perf_counter()
+                    page.goto(url)
+                    page.wait_for_function(READY, timeout=120_000)
+                    cold.append(time.perf_counter() - started)
+                    stages.append(page.evaluate("window.scratchnn.state.timings"))
+                    latency += draw_and_time(page, 10)
+                    started = time.perf_counter()
+                    page.reload()
+                    page.wait_for_function(READY, timeout=120_000)
+                    repeat.append(time.perf_counter() - started)
+                    context.close()
+                browser.close()
+        finally:
+            server.terminate()
+    print(summary("cold load to ready", cold, "s"))
+    print(summary("repeat visit (browser cache) to ready", repeat, "s"))
+    for stage in stages[0]:
+        print(summary(f"  stage {stage}", [s[stage] for s in stages], "ms"))
+    print(summary("prediction round trip while drawing", latency, "ms"))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
