@@ -40,7 +40,8 @@ const python = new PythonWorker({
     predictSoon();
   },
   onError: ({ stage, message }) => {
-    showStatus(`Could not load ${STAGES[stage] || stage}: ${message}`, 1, "error");
+    showStatus(`Could not load ${STAGES[stage] || stage}. ${message} — check the connection and retry.`, 1, "error");
+    $("confidence").textContent = "Python did not load";
     state.ready = false;
   },
 });

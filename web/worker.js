@@ -64,7 +64,7 @@ async function boot() {
     await step("numpy", "Loading NumPy (3 MB)", [0.7, 0.85, 1], async () => {
       const problems = [];
       await pyodide.loadPackage("numpy", { messageCallback: () => {}, errorCallback: (m) => problems.push(m) });
-      if (!pyodide.loadedPackages.numpy) throw new Error(`NumPy did not load. ${problems.join(" ")}`.trim());
+      if (!pyodide.loadedPackages.numpy) throw new Error(problems.join(" ") || "NumPy did not load");
     });
     await step("package", "Importing NumPy and the scratchnn package", [0.85, 0.95, 0.8], async () => {
       const archive = await fetchOk(SITE + manifest.package.file);
