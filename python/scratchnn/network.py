@@ -51,14 +51,30 @@ def init_params(hidden: int, init: str = "he", dtype: str | np.dtype = "float32"
     return {name: value.astype(dtype) for name, value in params.items()}
 
 
-def ReLU(Z: np.ndarray) -> np.ndarray:
-    """ReLU(z) = max(z, 0), element by element."""
-    return np.maximum(Z, 0)
+def ReLU(Z: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
+    """ReLU(z) = max(z, 0), element by element (into ``out`` if given)."""
+    return np.maximum(Z, 0, out=out)
 
 
-def ReLU_deriv(Z: np.ndarray) -> np.ndarray:
-    """dReLU/dz: 1 where z > 0, else 0 (as a boolean mask)."""
-    return Z > 0
+def ReLU_deriv(Z: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
+    """dReLU/dz: 1 where z > 0, else 0 (as a boolean mask; into ``out`` if given)."""
+    return np.greater(Z, 0, out=out)
+
+
+def buffer(workspace: Params | None, name: str, shape: tuple[int, ...], dtype: np.dtype) -> np.ndarray | None:
+    """The array to write a result called ``name`` into: ``workspace[name]``, made (again) if its
+    shape or dtype changed. Without a workspace, None: NumPy then allocates a fresh array.
+
+    Why: the trainer calls forward and backward thousands of times with the same shapes. For
+    large (H, m) results (the full batch: m = 59,000), fresh memory costs the operating system a
+    page fault per page, every step; reusing the same arrays costs nothing.
+    """
+    if workspace is None:
+        return None
+    array = workspace.get(name)
+    if array is None or array.shape != shape or array.dtype != dtype:
+        array = workspace[name] = np.empty(shape, dtype)
+    return array
 
 
 def softmax(Z: np.ndarray) -> np.ndarray:
@@ -73,15 +89,20 @@ def softmax(Z: np.ndarray) -> np.ndarray:
     return E
 
 
-def forward(params: Params, X: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+def forward(
+    params: Params, X: np.ndarray, workspace: Params | None = None
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """Forward pass: returns Z1, A1, Z2, A2 (see the module docstring for the shapes).
 
     The bias is added in place (``Z1 += b1``, broadcast along the columns): ``W1 @ X + b1``
-    would allocate a second (H, m) array and pass over the memory once more.
+    would allocate a second (H, m) array and pass over the memory once more. With a
+    ``workspace`` dict (see ``buffer``), Z1 and A1 are written into its arrays, which the next
+    call with the same workspace overwrites.
     """
-    Z1 = params["W1"] @ X  # (H, m)
+    shape, dtype = (params["W1"].shape[0], X.shape[1]), np.result_type(params["W1"], X)
+    Z1 = np.matmul(params["W1"], X, out=buffer(workspace, "Z1", shape, dtype))  # W1 X, (H, m)
     Z1 += params["b1"]
-    A1 = ReLU(Z1)  # (H, m)
+    A1 = ReLU(Z1, out=buffer(workspace, "A1", shape, dtype))  # (H, m)
     Z2 = params["W2"] @ A1  # (10, m)
     Z2 += params["b2"]
     A2 = softmax(Z2)  # (10, m)
@@ -112,6 +133,7 @@ def backward(
     Z1: np.ndarray,
     A1: np.ndarray,
     A2: np.ndarray,
+    workspace: Params | None = None,
 ) -> Params:
     """Backpropagation: the gradient of the mean cross-entropy loss for each parameter.
 
@@ -127,7 +149,8 @@ def backward(
 
     Every gradient above carries the factor 1/m, and every one of them is linear in dZ2, so
     the code divides dZ2 by m once: one pass over a (10, m) matrix instead of a division of
-    each result. ``dZ1 *= ReLU'(Z1)`` multiplies in place for the same reason.
+    each result. ``dZ1 *= ReLU'(Z1)`` multiplies in place for the same reason. A ``workspace``
+    (see ``buffer``) holds dZ1 and the ReLU' mask from one call to the next.
     """
     m = Y.size
     dZ2 = A2.copy()  # A2 - Y_onehot, without building the (10, m) one-hot matrix
@@ -135,8 +158,8 @@ def backward(
     dZ2 /= m  # the 1/m of every gradient below, applied once
     dW2 = dZ2 @ A1.T
     db2 = dZ2.sum(axis=1, keepdims=True)
-    dZ1 = params["W2"].T @ dZ2
-    dZ1 *= ReLU_deriv(Z1)
+    dZ1 = np.matmul(params["W2"].T, dZ2, out=buffer(workspace, "dZ1", Z1.shape, np.result_type(params["W2"], dZ2)))
+    dZ1 *= ReLU_deriv(Z1, out=buffer(workspace, "ReLU'(Z1)", Z1.shape, np.dtype(bool)))
     dW1 = dZ1 @ X.T
     db1 = dZ1.sum(axis=1, keepdims=True)
     return {"W1": dW1, "b1": db1, "W2": dW2, "b2": db2}

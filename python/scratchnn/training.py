@@ -66,13 +66,16 @@ def gradient_step(
     Y: np.ndarray,
     lr: float,
     momentum: float = 0.0,
+    workspace: Params | None = None,
 ) -> tuple[float, float]:
     """One step of gradient descent on the batch (X, Y), updating params in place.
 
     Returns the batch's loss and accuracy as measured by this step's forward pass.
+    ``workspace``: a dict that forward and backward reuse for their large intermediate arrays
+    from one step to the next (``training_steps`` passes one; see ``network.buffer``).
     """
-    Z1, A1, _Z2, A2 = forward(params, X)
-    grads = backward(params, X, Y, Z1, A1, A2)
+    Z1, A1, _Z2, A2 = forward(params, X, workspace)
+    grads = backward(params, X, Y, Z1, A1, A2, workspace)
     for name, dP in grads.items():
         dP *= lr  # alpha dW, in place: this step's gradients are not needed afterwards
         if momentum:
@@ -109,6 +112,7 @@ def training_steps(
     check_hyperparameters(epochs=epochs, lr=lr, batch_size=batch_size, momentum=momentum, lr_decay=lr_decay)
     rng = np.random.default_rng(seed)
     velocity = {name: np.zeros_like(P) for name, P in params.items()}
+    workspace: Params = {}  # Z1, A1, dZ1, ReLU'(Z1): the same arrays every step of the same shape
     m = Y.size
     size = m if batch_size is None else min(batch_size, m)
     batches_per_epoch = -(-m // size)  # ceil(m / size)
@@ -126,7 +130,7 @@ def training_steps(
                 X_batch = augment(X_batch, rng)
             if X_batch.dtype != dtype:
                 X_batch = X_batch.astype(dtype)
-            loss, acc = gradient_step(params, velocity, X_batch, Y_batch, lr_now, momentum)
+            loss, acc = gradient_step(params, velocity, X_batch, Y_batch, lr_now, momentum, workspace)
             yield BatchReport(epoch + 1, batch + 1, batches_per_epoch, loss, acc, Y_batch.size)
 
 
