@@ -38,7 +38,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "python"))
 
-from scratchnn import __version__, weights  # noqa: E402
+from scratchnn import __version__, mnist, subset, weights  # noqa: E402
 
 PYODIDE_VERSION = "0.27.7"
 PYODIDE_CORE = (
@@ -71,7 +71,7 @@ def sha256(path: Path) -> str:
 
 def copy_page(web: Path, out: Path) -> None:
     """The page's own files: HTML, CSS, the worker and every ES module (*.js) in web/."""
-    names = set(PAGE_FILES) | {p.name for p in web.glob("*.js")}
+    names = set(PAGE_FILES) | {p.name for p in web.glob("*.js")} | {p.name for p in web.glob("*.css")}
     for name in sorted(names):
         if not (web / name).is_file():
             raise BuildError(f"web/{name} is missing")
@@ -149,6 +149,38 @@ def fetch_wheel(file_name: str, expected: str, wheels: Path, cdn: str | None, ta
     return origin
 
 
+# --- training in the page (issue 4): the MNIST subset the worker trains on ---
+SUBSET_FILE = "data/mnist-subset.bin.gz"
+SUBSET_TRAIN = 10_000  # plus MNIST's 1,000 held-out validation images (see scratchnn.subset)
+
+
+def write_subset(out: Path, n_train: int = SUBSET_TRAIN) -> dict:
+    """``data/mnist-subset.bin.gz`` from the real (verified) MNIST files; returns its manifest entry.
+
+    The file is built once and kept in ``.cache/``, keyed by the code that makes it (MNIST itself
+    is fixed: read_raw only accepts the published files)."""
+    code = b"".join((ROOT / "python" / "scratchnn" / name).read_bytes() for name in ("subset.py", "mnist.py"))
+    key = hashlib.sha256(code + str(n_train).encode()).hexdigest()[:16]
+    cached = ROOT / ".cache" / f"mnist-subset-{key}.bin.gz"
+    if cached.is_file():
+        data = cached.read_bytes()
+    else:
+        try:
+            data = subset.build(mnist.read_raw(), n_train=n_train)
+        except (OSError, ValueError) as error:
+            raise BuildError(f"cannot build the MNIST subset for training in the page: {error}") from error
+        cached.parent.mkdir(exist_ok=True)
+        cached.write_bytes(data)
+    target = out / SUBSET_FILE
+    target.parent.mkdir(parents=True, exist_ok=True)
+    target.write_bytes(data)
+    subset.decode(data)  # the file the page gets reads back (header, counts, checksum)
+    return {"file": SUBSET_FILE, "sha256": sha256(target), "bytes": len(data), "n_train": n_train, "n_val": 1000}
+
+
+# --- end of training in the page ---
+
+
 def git_commit() -> str | None:
     try:
         result = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True, text=True)
@@ -181,6 +213,7 @@ def build(out: Path, wheels: Path, cdn: str | None, quiet: bool = False) -> Path
             "pyodide": PYODIDE_VERSION,
             "package": {"file": "scratchnn.zip", "sha256": package_sha},
             "models": models,
+            "training_data": write_subset(staging),  # training in the page (issue 4)
         }
         (staging / "site.json").write_text(json.dumps(manifest, indent=1) + "\n")
         os.chmod(staging, 0o755)

@@ -32,6 +32,7 @@ export class PythonWorker {
     if (message.type === "progress") this.events.onProgress(message);
     else if (message.type === "ready") this.events.onReady(message);
     else if (message.type === "error") this.fail(message.stage, message.message);
+    else if (message.type === "training") this.onTraining?.(message); // set by train.js
     else if (message.type === "result") {
       const request = this.pending.get(message.id);
       if (!request) return;

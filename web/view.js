@@ -8,7 +8,7 @@ const percent = (p) => `${(p * 100).toFixed(p >= 0.995 || p < 0.1 ? 0 : 1)}%`;
 const NEGATIVE = [86, 156, 255];
 const ZERO = [14, 16, 22];
 const POSITIVE = [255, 176, 64];
-const PALETTE = Array.from({ length: 256 }, (_, b) => {
+export const PALETTE = Array.from({ length: 256 }, (_, b) => {
   const [end, t] = b < 128 ? [NEGATIVE, (128 - b) / 128] : [POSITIVE, (b - 128) / 127];
   return ZERO.map((z, i) => Math.round(z + (end[i] - z) * t));
 });

@@ -46,12 +46,14 @@ class TrainingSession:
         self.history: list[dict[str, float]] = []  # one entry per finished epoch
         self.done = False
         self._loss_sum = self._correct = self._count = 0.0
+        self._epoch_seconds = 0.0
 
     def run(self, seconds: float = 0.05) -> dict[str, Any]:
         """Take gradient steps for about ``seconds`` (at least one step, and never past an epoch's
         end, so the caller sees every epoch's summary); return the progress as plain values."""
         started = time.perf_counter()
         report, epoch_ended = None, False
+        slice_loss = slice_correct = slice_count = 0.0
         while not self.done:
             report = next(self.steps, None)
             if report is None:
@@ -66,16 +68,24 @@ class TrainingSession:
             self._loss_sum += report.loss * report.examples
             self._correct += report.accuracy * report.examples
             self._count += report.examples
+            slice_loss += report.loss * report.examples
+            slice_correct += report.accuracy * report.examples
+            slice_count += report.examples
             if report.batch == report.batches_per_epoch:
                 epoch_ended = True
                 break
             if time.perf_counter() - started >= seconds:
                 break
-        self.train_seconds += time.perf_counter() - started
+        seconds = time.perf_counter() - started
+        self.train_seconds += seconds
+        self._epoch_seconds += seconds
         if epoch_ended:
             self._finish_epoch(report.epoch)
             self.done = report.epoch == self.epochs
-        return self.progress(report)
+        progress = self.progress(report)
+        if slice_count:  # this slice's own figures: the mean over its batches
+            progress |= {"slice_loss": slice_loss / slice_count, "slice_accuracy": slice_correct / slice_count}
+        return progress
 
     def _finish_epoch(self, epoch: int) -> None:
         val_loss, val_accuracy = evaluate(self.params, self.X_val, self.Y_val)
@@ -85,8 +95,10 @@ class TrainingSession:
             "accuracy": self._correct / self._count,
             "val_loss": val_loss,
             "val_accuracy": val_accuracy,
+            "seconds": self._epoch_seconds,  # the epoch's gradient steps (validation not included)
         })  # fmt: skip
         self._loss_sum = self._correct = self._count = 0.0
+        self._epoch_seconds = 0.0
 
     def progress(self, report=None) -> dict[str, Any]:
         """Where training stands, as JSON-ready values for the page."""

@@ -1,0 +1,268 @@
+"""Training in the web page: what the worker calls to train, stop, and move weights in and out.
+
+The worker (web/worker-training.js) only loops and passes messages; every decision is here:
+
+- ``load_data(bytes)``: the site's MNIST subset (see subset.py) -> a ``Dataset`` (float32 columns);
+- ``check_settings(...)``: the panel's four numbers -> ``Settings``, or ValueError with a message
+  the page shows as it is;
+- ``Trainer``: one training run on a ``page.Model`` named ``"yours"``. From scratch it starts at
+  He-initialised parameters; "continue" starts from a *copy* of the current network's
+  parameters (the pretrained networks are never changed, so Reset can bring them back).
+  ``step(seconds)`` trains one time slice (``session.TrainingSession``) and returns the progress;
+  the model's parameters change in place, so predictions between slices use the latest weights;
+- ``download(model)`` / ``upload(text, filename)``: the weights JSON of ``weights.py`` out and in.
+
+The update itself is the one in training.py (mini-batch gradient descent with momentum):
+``V = momentum V - lr dW;  W = W + V`` for each of W1, b1, W2, b2.
+"""
+
+from __future__ import annotations
+
+import datetime
+import hashlib
+import math
+import re
+import sys
+from dataclasses import asdict, dataclass
+from typing import Any
+
+import numpy as np
+
+from . import __version__, network, subset, training, weights
+from .page import Model
+from .page import describe as describe_model
+from .session import TrainingSession
+
+NAME = "yours"  # the page's name for the network trained or loaded by the visitor
+HIDDEN_MIN, HIDDEN_MAX = 10, 256  # 256 units is about 200k parameters: an epoch still takes seconds
+EPOCHS_MAX = 100
+LR_MAX = 10.0
+MOMENTUM = 0.9
+SEED = 0
+
+
+@dataclass
+class Dataset:
+    """The page's training data: columns of 784 pixels in [0, 1] and their labels."""
+
+    X: np.ndarray
+    Y: np.ndarray
+    X_val: np.ndarray
+    Y_val: np.ndarray
+    sha256: str  # of the file as served (gzip bytes)
+
+    @property
+    def n_train(self) -> int:
+        return int(self.Y.size)
+
+
+@dataclass
+class Settings:
+    """One training run's hyperparameters, as chosen in the panel."""
+
+    hidden: int
+    lr: float
+    batch_size: int
+    epochs: int
+    momentum: float = MOMENTUM
+    seed: int = SEED
+
+
+def load_data(data: Any, expected_sha256: str | None = None) -> Dataset:
+    """Read the subset file (bytes, or a buffer such as a JavaScript ArrayBuffer's memoryview).
+
+    Checks the whole file's SHA-256 against the site manifest's when given, then the file's own
+    header and payload checksum (subset.read); raises subset.SubsetError naming the problem."""
+    raw = bytes(data)
+    digest = hashlib.sha256(raw).hexdigest()
+    if expected_sha256 is not None and digest != expected_sha256:
+        raise subset.SubsetError(f"the training data file has SHA-256 {digest}, the site expects {expected_sha256}")
+    X, Y, X_val, Y_val = subset.read(raw, dtype="float32")
+    return Dataset(X, Y, X_val, Y_val, digest)
+
+
+def _whole(name: str, value: Any, low: int, high: int) -> int:
+    """``value`` as an int in [low, high], or ValueError with a message for the page."""
+    if value is None or (isinstance(value, str) and not value.strip()):
+        raise ValueError(f"{name}: enter a whole number from {low} to {high}")
+    try:
+        number = float(value)
+    except (TypeError, ValueError):
+        raise ValueError(f"{name}: {value!r} is not a number; enter a whole number from {low} to {high}") from None
+    if not math.isfinite(number) or number != int(number) or not low <= number <= high:
+        raise ValueError(f"{name} must be a whole number from {low} to {high}, not {value}")
+    return int(number)
+
+
+def check_settings(hidden: Any, lr: Any, batch_size: Any, epochs: Any, n_train: int = 10_000) -> Settings:
+    """The panel's inputs as Settings; raises ValueError naming the first one that makes no sense.
+
+    Inputs may arrive as numbers, strings or None (an empty field): the page sends what the user
+    typed. The learning rate must be finite and in (0, 10]; the batch size from 1 to the number
+    of training examples; the hidden units from 10 to 256; epochs from 1 to 100."""
+    hidden = _whole("Hidden units", hidden, HIDDEN_MIN, HIDDEN_MAX)
+    if lr is None or (isinstance(lr, str) and not lr.strip()):
+        raise ValueError("Learning rate: enter a number such as 0.05")
+    try:
+        rate = float(lr)
+    except (TypeError, ValueError):
+        raise ValueError(f"Learning rate: {lr!r} is not a number; try 0.05") from None
+    if not math.isfinite(rate) or not 0 < rate <= LR_MAX:
+        raise ValueError(f"Learning rate must be a number above 0 and at most {LR_MAX:g}, not {lr}")
+    batch_size = _whole("Batch size", batch_size, 1, n_train)
+    epochs = _whole("Epochs", epochs, 1, EPOCHS_MAX)
+    training.check_hyperparameters(epochs=epochs, lr=rate, batch_size=batch_size, momentum=MOMENTUM)
+    return Settings(hidden, rate, batch_size, epochs)
+
+
+def _browser_history(metadata: dict[str, Any]) -> list[dict[str, float]]:
+    """The epochs a network already had in the page (none for a network trained elsewhere)."""
+    if metadata.get("trained_with") != TRAINED_WITH:
+        return []
+    history = metadata.get("history") or {}
+    keys = ("loss", "train_accuracy", "val_loss", "val_accuracy")
+    columns = [history.get(key) or [] for key in keys]
+    n = min(len(column) for column in columns)
+    return [
+        {"epoch": i + 1, "loss": columns[0][i], "accuracy": columns[1][i], "val_loss": columns[2][i],
+         "val_accuracy": columns[3][i]}
+        for i in range(n)
+    ]  # fmt: skip
+
+
+TRAINED_WITH = "the web page (Pyodide)"
+
+
+class Trainer:
+    """One training run in the page, on the model ``Trainer.model`` (named ``"yours"``)."""
+
+    def __init__(self, dataset: Dataset, settings: Settings, start: Model | None = None):
+        """From scratch when ``start`` is None, else from a copy of ``start``'s parameters (its
+        hidden size wins over ``settings.hidden``)."""
+        self.dataset, self.settings = dataset, settings
+        if start is None:
+            params = network.init_params(settings.hidden, init="he", dtype="float32", seed=settings.seed)
+            self.previous: list[dict[str, float]] = []
+            self.origin = "scratch"
+            self.previous_seconds = 0.0
+        else:
+            params = {name: np.array(P, dtype=np.float32) for name, P in start.params.items()}
+            self.previous = _browser_history(start.metadata)
+            if start.metadata.get("trained_with") == TRAINED_WITH:  # keep the first origin
+                self.origin = start.metadata.get("continued_from") or "scratch"
+            else:
+                self.origin = start.metadata.get("loaded_from") or start.name
+            self.previous_seconds = float(start.metadata.get("train_seconds") or 0.0)
+            settings.hidden = int(params["W1"].shape[0])
+        self.model = Model(NAME, params, {})
+        self._start = {name: P.copy() for name, P in params.items()}  # to go back to if it diverges
+        self.session = TrainingSession(
+            params, dataset.X, dataset.Y, dataset.X_val, dataset.Y_val,
+            epochs=settings.epochs, lr=settings.lr, batch_size=settings.batch_size,
+            momentum=settings.momentum, seed=settings.seed,
+        )  # fmt: skip
+        self.stopped = False
+        self._write_metadata()
+
+    def settings_dict(self) -> dict[str, Any]:
+        """The run's settings as plain values (hidden is the start network's when continuing)."""
+        return asdict(self.settings) | {"continued_from": None if self.origin == "scratch" else self.origin}
+
+    @property
+    def history(self) -> list[dict[str, float]]:
+        """Every epoch of this network in the page: earlier runs', then this run's (numbered on)."""
+        offset = len(self.previous)
+        return self.previous + [{**h, "epoch": h["epoch"] + offset} for h in self.session.history]
+
+    def step(self, seconds: float = 0.05) -> dict[str, Any]:
+        """Train for about ``seconds``; the progress as JSON-ready values (see session.progress),
+        with ``history`` covering earlier runs too and ``epoch_offset`` their number of epochs."""
+        try:
+            progress = self.session.run(seconds)
+        except FloatingPointError as error:
+            for name, P in self._start.items():
+                self.model.params[name][...] = P
+            self.session.done = True
+            self._write_metadata()
+            raise FloatingPointError(f"{error}. The network is back to its weights from before this run.") from None
+        progress["history"] = self.history
+        progress["epoch_offset"] = len(self.previous)
+        progress["hidden"] = self.settings.hidden
+        if progress.get("batch") == progress.get("batches_per_epoch") or progress["done"]:
+            self._write_metadata()
+        return progress
+
+    def stop(self) -> dict[str, Any]:
+        """End the run early (between two steps): the metadata records the partial epoch and the
+        validation accuracy of the weights as they are now."""
+        self.stopped = not self.session.done
+        self._write_metadata()
+        return self.session.progress() | {"history": self.history, "stopped": self.stopped}
+
+    def _write_metadata(self) -> None:
+        """What the weights file will say about this network: how and on what it was trained."""
+        s = self.settings
+        val_loss, val_accuracy = training.evaluate(self.model.params, self.dataset.X_val, self.dataset.Y_val)
+        history = self.history
+        m = self.dataset.n_train
+        self.model.metadata = {
+            "preset": None,
+            "hidden": s.hidden,
+            "init": "he" if self.origin == "scratch" else None,
+            "dtype": "float32",
+            "epochs": len(history),
+            "examples_seen": self.session.examples_seen + len(self.previous) * m,
+            "lr": s.lr,
+            "batch_size": s.batch_size,
+            "momentum": s.momentum,
+            "lr_decay": 1.0,
+            "seed": s.seed,
+            "continued_from": None if self.origin == "scratch" else self.origin,
+            "stopped_early": self.stopped,
+            "train_seconds": round(self.previous_seconds + self.session.train_seconds, 3),
+            "val_accuracy": val_accuracy,
+            "val_loss": round(val_loss, 6),
+            "test_accuracy": None,  # the page has no test set; scripts/train.py measures it
+            "history": {
+                "loss": [round(h["loss"], 6) for h in history],
+                "train_accuracy": [round(h["accuracy"], 6) for h in history],
+                "val_loss": [round(h["val_loss"], 6) for h in history],
+                "val_accuracy": [h["val_accuracy"] for h in history],
+            },
+            "data": {
+                "file": "data/mnist-subset.bin.gz",
+                "sha256": self.dataset.sha256,
+                "n_train": m,
+                "n_val": int(self.dataset.Y_val.size),
+            },
+            "trained_with": TRAINED_WITH,
+            "created": datetime.datetime.now(datetime.UTC).isoformat(timespec="seconds"),
+            "scratchnn_version": __version__,
+            "numpy_version": np.__version__,
+            "python": sys.version.split()[0],
+        }
+
+
+def describe(model: Model) -> dict[str, Any]:
+    """page.describe plus what the training panel shows about the network."""
+    description = describe_model(model)
+    description["trained_with"] = model.metadata.get("trained_with")
+    description["history_epochs"] = len((model.metadata.get("history") or {}).get("val_accuracy") or [])
+    return description
+
+
+def download(model: Model) -> dict[str, str]:
+    """The network as the weights JSON that weights.py writes, and a file name for it."""
+    stamp = re.sub(r"[^0-9T]", "", (model.metadata.get("created") or "")[:16]) or "page"
+    hidden = model.hidden
+    filename = f"scratchnn-{model.name}-{hidden}h-{stamp}.json"
+    return {"text": weights.to_json(model.params, model.metadata), "filename": filename}
+
+
+def upload(text: Any, filename: str) -> Model:
+    """A weights JSON chosen by the visitor, validated by weights.from_json (WeightsError names
+    what is wrong, starting with the file name); it becomes the network ``"yours"``."""
+    if not isinstance(text, str | bytes):
+        text = bytes(text)
+    params, metadata = weights.from_json(text, source=filename or "the file")
+    return Model(NAME, params, dict(metadata, loaded_from=filename))
