@@ -140,7 +140,10 @@ def evaluate_all(paths: list[Path], sets: dict[str, np.ndarray], Y: np.ndarray) 
         accuracy = {name: training.evaluate(params, X, Y)[1] for name, X in sets.items()}
         rows.append({
             "network": path.stem, "file": str(path.relative_to(ROOT) if path.is_relative_to(ROOT) else path),
-            "hidden": int(params["W1"].shape[0]), "augment": metadata.get("augment"), "accuracy": accuracy,
+            "hidden": int(params["W1"].shape[0]), "augment": metadata.get("augment"),
+            "stated_test_accuracy": metadata.get("test_accuracy"), "train_seconds": metadata.get("train_seconds"),
+            "store_dtype": metadata.get("store_dtype", str(params["W1"].dtype)), "bytes": path.stat().st_size,
+            "accuracy": accuracy,
             "worst": min(v for k, v in accuracy.items() if k != "clean"),
         })  # fmt: skip
     return rows
@@ -156,6 +159,31 @@ def markdown(rows: list[dict], columns: list[str], worst: bool = True) -> str:
         if worst:
             cells.append(f"{100 * row['worst']:.2f}")
         lines.append("| " + " | ".join(cells) + " |")
+    return "\n".join(lines)
+
+
+def describe_augment(settings: dict | None) -> str:
+    """{"rotate": 15, "shift": 3, ...} -> "rotate 15°, shift 3 px, ..." (or "none")."""
+    if not settings:
+        return "none"
+    units = {"rotate": "°", "shift": " px"}
+    names = {"alpha": "elastic α", "sigma": "σ", "stroke": "stroke p"}
+    return ", ".join(f"{names.get(k, k)} {v:g}{units.get(k, '')}" for k, v in settings.items() if v)
+
+
+def summary(rows: list[dict]) -> str:
+    """One row per network: what it is, its clean and worst transformed accuracy, its cost and size."""
+    lines = [
+        "| network | hidden | augmentation | test accuracy | worst transformed | training | weights file |",
+        "|---|---:|---|---:|---:|---:|---:|",
+    ]
+    for row in rows:
+        seconds = row["train_seconds"]
+        lines.append(
+            f"| `{row['network']}` | {row['hidden']} | {describe_augment(row['augment'])} | "
+            f"{100 * row['accuracy']['clean']:.2f}% | {100 * row['worst']:.2f}% | "
+            f"{'?' if seconds is None else f'{seconds:.0f} s'} | {row['bytes'] / 1e6:.2f} MB ({row['store_dtype']}) |"
+        )
     return "\n".join(lines)
 
 
@@ -185,6 +213,7 @@ def main(argv: list[str] | None = None) -> int:
     edges = markdown(edge_rows, list(edge_sets), worst=False)
     command = "python scripts/robustness.py" + (f" --limit {args.limit}" if args.limit else "")
     text = (
+        f"{summary(rows)}\n\n"
         f"Test accuracy (%) on {Y.size:,} MNIST test digits, transformed (`{command}`, seed {args.seed}):\n\n"
         f"{table}\n\nAt the edges of those ranges:\n\n{edges}\n"
     )

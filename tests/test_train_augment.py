@@ -46,10 +46,23 @@ def test_an_augmented_float16_run_states_the_accuracy_of_what_it_stored(tmp_path
 
 def test_a_plain_run_records_no_augmentation(tmp_path):
     out = tmp_path / "plain.json"
-    result = run("--hidden", "8", "--epochs", "1", "--augment", "none", "--out", str(out), "--no-plots")
+    result = run(
+        "--hidden", "8", "--epochs", "1", "--augment", "none", "--store-dtype", "float32", "--out", str(out),
+        "--no-plots",
+    )  # fmt: skip
     assert result.returncode == 0, result.stderr
+    document = json.loads(out.read_text())
+    assert {entry["dtype"] for entry in document["arrays"].values()} == {"float32"}
     _, metadata = weights.load(out)
     assert metadata["augment"] is None and metadata["store_dtype"] == "float32"
+
+
+def test_overrides_keep_the_presets_augmentation_unless_told(tmp_path):
+    out = tmp_path / "inherited.json"
+    result = run("--preset", "default", "--hidden", "8", "--epochs", "1", "--out", str(out), "--no-plots")
+    assert result.returncode == 0, result.stderr
+    _, metadata = weights.load(out)
+    assert metadata["augment"] == PRESETS["default"]["augment"] and metadata["preset"] == "custom"
 
 
 @pytest.mark.parametrize(

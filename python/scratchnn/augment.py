@@ -272,8 +272,8 @@ class Augment:
     [-shift, shift] pixels along each axis, and, if alpha > 0, an elastic distortion of
     strength alpha and smoothness sigma; all in one bilinear resampling. Then, with probability
     ``stroke`` each, its strokes are thickened (dilation) or else thinned (erosion) by one step
-    of a random footprint, mixed in with a random weight so the thickness varies smoothly. Labels are never touched:
-    every transform keeps a digit the digit it was.
+    of a random footprint, fully or partly (a random weight), so the thickness varies smoothly.
+    Labels are never touched: every transform keeps a digit the digit it was.
     """
 
     rotate: float = 0.0  # degrees
@@ -330,10 +330,12 @@ class Augment:
 
     def _vary_strokes(self, X: np.ndarray, rng: np.random.Generator) -> np.ndarray:
         """With probability ``stroke`` each, thicken (dilate) or thin (erode) an image, by the
-        cross or the 2x2 footprint (even odds), blended in with a weight w uniform in [0, 1]:
-        X' = X + w (op(X) - X). In place on X (warp's fresh output)."""
+        cross or the 2x2 footprint (even odds), blended in with a weight w = min(1, 2 u), u uniform
+        in [0, 1]: X' = X + w (op(X) - X). So half the time the full step, else a part of it.
+        In place on X (warp's fresh output)."""
         b = X.shape[1]
-        u, kind, weight = rng.random(b), rng.random(b) < 0.5, rng.random(b).astype(X.dtype)
+        u, kind = rng.random(b), rng.random(b) < 0.5
+        weight = np.minimum(1, 2 * rng.random(b)).astype(X.dtype)
         thick, thin = u < self.stroke, u > 1 - self.stroke
         for chosen, op in ((thick, dilate), (thin, erode)):
             for footprint, mask in (("cross", kind), ("2x2", ~kind)):
