@@ -22,6 +22,7 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT / "scripts"))
+sys.path.insert(0, str(Path(__file__).resolve().parent))  # the tests import demo_page by its plain name
 
 import build_site  # noqa: E402
 from demo_page import App, open_app  # noqa: E402
