@@ -77,7 +77,7 @@ class TrainingPanel {
     if (!keepChart) this.chart.clear(answer.settings.epochs);
     this.lineage = true;
     this.setBusy(true);
-    this.showNetwork(answer.model);
+    this.showNetwork(answer.model, true);
     this.setStatus(`Epoch 1 of ${answer.settings.epochs}: starting`, 0);
   }
 
@@ -196,16 +196,19 @@ class TrainingPanel {
       this.lineage = model.trained_with === "the web page (Pyodide)";
       this.last = null;
       this.chart.clear(1);
-      this.showNetwork(model);
+      this.showNetwork(model, true);
       this.setStatus(`Loaded ${file.name}`, null, "done");
     } catch (error) {
       this.showError(`Could not load ${file.name}: ${error.message}. The current network is unchanged.`);
     }
   }
 
-  /** Make the visitor's network the page's current one and show its first-layer weights. */
-  showNetwork(description) {
+  /** Show the visitor's network: its entry in the picker always; its first-layer weights and
+   * prediction when it is the network on show (or `select`: it has just become the current one). */
+  showNetwork(description, select = false) {
     const { state, predictSoon } = this.app;
+    if (description.name === YOURS) this.showChoice(description, select);
+    if (!select && document.body.dataset.model !== description.name) return; // the visitor looks at another
     state.model = description;
     document.body.dataset.model = description.name;
     showFilters(description);
@@ -216,13 +219,12 @@ class TrainingPanel {
           ? `, ${(description.val_accuracy * 100).toFixed(1)}% on validation`
           : "";
       $("inside-summary").textContent = `${description.hidden} hidden units, yours${accuracy}`;
-      this.showChoice(description);
     }
     predictSoon();
   }
 
-  /** The network "yours" in the page's network picker, selected. */
-  showChoice(description) {
+  /** The network "yours" in the page's network picker (selected when `select`). */
+  showChoice(description, select) {
     let choice = $("yours-choice");
     if (!choice) {
       choice = document.createElement("label");
@@ -239,7 +241,7 @@ class TrainingPanel {
         : "";
     choice.querySelector("small").textContent = `${description.hidden} hidden${accuracy}`;
     choice.title = "the network you trained or loaded here (validation accuracy on 1,000 held-out digits)";
-    choice.querySelector("input").checked = true;
+    if (select) choice.querySelector("input").checked = true;
   }
 
   setStatus(text, fraction, state = this.running ? "running" : "idle") {

@@ -128,19 +128,31 @@ def test_progress_chart_and_filters_update_during_training(fresh: App):
     assert fresh.page.evaluate("window.scratchnn.training.chart.data.valAccuracy.length") == 2
 
 
-def test_main_thread_never_blocks_over_100ms_while_training_and_drawing(fresh: App, digits):
+def draw_seven(app: App) -> dict:
+    app.page.evaluate("window.scrollTo(0, 0); window.scratchnn.pad.clear()")
+    app.stroke([(0.3, 0.22), (0.72, 0.22), (0.48, 0.82)])
+    return app.wait_for_prediction()
+
+
+def test_main_thread_never_blocks_over_100ms_while_training_and_drawing(fresh: App):
+    """The issue's bound: no long task over 100 ms on the page's main thread while training.
+
+    On a loaded machine the main thread can be kept waiting by the OS whatever the page does (a
+    compositor commit that waits for a CPU). So the same drawing is first measured without
+    training: when the test fails, its message shows whether the page or the machine blocked."""
     fill(fresh, hidden=64, epochs=4, batch=64)
-    fresh.page.evaluate("window.scratchnn.pad.clear()")
+    fresh.page.evaluate("window.__longTasks = []")
+    for _ in range(3):
+        draw_seven(fresh)
+    baseline = [round(t) for t in fresh.page.evaluate("window.__longTasks")]
     fresh.page.evaluate("window.__longTasks = []")
     before = start(fresh)
     results = []
     while ends(fresh) == before:  # draw a 7 again and again; every drawing is read by the network in training
-        fresh.page.evaluate("window.scratchnn.pad.clear()")
-        fresh.stroke([(0.3, 0.22), (0.72, 0.22), (0.48, 0.82)])
-        results.append(fresh.wait_for_prediction())
-    long_tasks = fresh.page.evaluate("window.__longTasks")
-    print(f"long tasks while training (ms): {[round(t) for t in long_tasks]}; {len(results)} drawings read")
-    assert max(long_tasks, default=0) <= 100
+        results.append(draw_seven(fresh))
+    long_tasks = [round(t) for t in fresh.page.evaluate("window.__longTasks")]
+    print(f"long tasks (ms) while training: {long_tasks}; {len(results)} drawings read; drawing alone: {baseline}")
+    assert max(long_tasks, default=0) <= 100, f"while training: {long_tasks}; the same drawing alone: {baseline}"
     assert len(results) >= 3
     assert all(r["model"] == "yours" for r in results)
     # predictions use the latest weights: the network's answer to the same 7 changes as it learns
@@ -170,9 +182,7 @@ def test_stop_ends_training_within_one_second_and_the_page_stays_usable(fresh: A
     # the page stays usable: the stopped network reads drawings, the buttons work again
     assert fresh.page.locator("#train-scratch").is_enabled()
     assert fresh.page.locator("#train-stop").is_disabled()
-    fresh.page.evaluate("window.scrollTo(0, 0); window.scratchnn.pad.clear()")
-    fresh.stroke([(0.3, 0.22), (0.72, 0.22), (0.48, 0.82)])
-    result = fresh.wait_for_prediction()
+    result = draw_seven(fresh)
     assert result["model"] == "yours" and result["digit"] is not None
     X_val, _ = digits
     assert sum(probabilities(fresh, X_val[:, 0])) == pytest.approx(1, abs=1e-5)
@@ -207,6 +217,26 @@ def test_continue_training_goes_on_from_the_current_weights(fresh: App):
     assert second["history"][1]["loss"] < first["history"][0]["loss"]
     assert fresh.page.input_value("#train-hidden") == "20"
     assert fresh.page.evaluate("window.scratchnn.training.chart.data.valAccuracy.length") == 2
+
+
+def test_looking_at_another_network_while_training(fresh: App, digits):
+    X_val, _ = digits
+    pretrained = probabilities(fresh, X_val[:, 1])
+    fill(fresh, hidden=24, epochs=3, batch=32)
+    before = start(fresh)
+    fresh.page.locator("label.model", has_text="default").click()
+    fresh.page.wait_for_function("() => document.body.dataset.model === 'default' && window.scratchnn.state.ready")
+    assert fresh.page.evaluate("window.scratchnn.training.running")  # training goes on in the background
+    assert probabilities(fresh, X_val[:, 1]) == pretrained  # and the page reads with the network chosen
+    last = wait_end(fresh, before)
+    assert last["done"] and len(last["history"]) == 3
+    assert fresh.page.evaluate("document.body.dataset.model") == "default"  # the end did not switch it back
+    assert fresh.page.locator("#models input[value=default]").is_checked()
+    assert "24 hidden" in fresh.page.inner_text("#yours-choice")
+    fresh.page.locator("#yours-choice").click()
+    fresh.page.wait_for_function("() => document.body.dataset.model === 'yours' && window.scratchnn.state.ready")
+    assert fresh.page.locator("#units canvas").count() == 24
+    assert probabilities(fresh, X_val[:, 1]) != pretrained
 
 
 def test_invalid_settings_are_refused_with_a_clear_message(fresh: App):

@@ -29,6 +29,7 @@ const DEFAULT_TESTS = [
   "tests/test_preprocess.py",
   "tests/test_page.py",
   "tests/test_session.py",
+  "tests/test_page_training.py",
   "tests/test_subset.py",
   "tests/test_committed_weights.py",
 ];
