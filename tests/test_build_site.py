@@ -76,3 +76,17 @@ def test_a_wheel_with_the_wrong_checksum_stops_the_build(tmp_path: Path):
 def test_a_missing_wheel_without_cdn_says_where_it_looked(tmp_path: Path):
     with pytest.raises(build_site.BuildError, match="not in"):
         build_site.build(tmp_path / "site", tmp_path, cdn=None, quiet=True)
+
+
+def test_site_has_the_training_subset_listed_with_its_checksum(site: Path):
+    """Training in the page: the MNIST subset the worker fetches, as the manifest describes it."""
+    from scratchnn import subset
+
+    entry = json.loads((site / "site.json").read_text())["training_data"]
+    data = (site / entry["file"]).read_bytes()
+    assert entry["file"] == "data/mnist-subset.bin.gz"
+    assert (entry["bytes"], entry["sha256"]) == (len(data), hashlib.sha256(data).hexdigest())
+    X, Y, X_val, Y_val = subset.read(data)
+    assert X.shape == (784, 10_000) and X_val.shape == (784, 1_000) and X.min() >= 0 and X.max() <= 1
+    assert (Y.size, Y_val.size) == (entry["n_train"], entry["n_val"]) == (10_000, 1_000)
+    assert len(data) < 2_500_000  # small enough to fetch on a phone
