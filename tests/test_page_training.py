@@ -54,8 +54,8 @@ def test_load_data_checks_the_manifest_checksum_and_the_file(data_file):
         (dict(lr=11), "at most 10"),
         (dict(lr=""), "Learning rate: enter a number such as 0.05"),
         (dict(lr="fast"), "Learning rate: 'fast' is not a number"),
-        (dict(batch_size=0), "Batch size must be a whole number from 1 to 2000, not 0"),
-        (dict(batch_size=2001), "Batch size must be a whole number from 1 to 2000"),
+        (dict(batch_size=0), "Batch size must be a whole number from 1 to 1000, not 0"),
+        (dict(batch_size=1001), "Batch size must be a whole number from 1 to 1000"),
         (dict(epochs=0), "Epochs must be a whole number from 1 to 100"),
         (dict(epochs=float("nan")), "Epochs must be a whole number"),
     ],
@@ -64,6 +64,11 @@ def test_check_settings_names_what_is_wrong(change, message):
     values = dict(hidden=32, lr=0.05, batch_size=32, epochs=1) | change
     with pytest.raises(ValueError, match=message.replace("(", r"\(")):
         page_training.check_settings(**values, n_train=2000)
+
+
+def test_the_batch_is_at_most_the_training_set():
+    with pytest.raises(ValueError, match="Batch size must be a whole number from 1 to 500, not 501"):
+        page_training.check_settings(32, 0.05, 501, 1, n_train=500)
 
 
 def test_check_settings_accepts_what_the_page_sends():

@@ -36,6 +36,7 @@ from .session import TrainingSession
 NAME = "yours"  # the page's name for the network trained or loaded by the visitor
 HIDDEN_MIN, HIDDEN_MAX = 10, 256  # 256 units is about 200k parameters: an epoch still takes seconds
 EPOCHS_MAX = 100
+BATCH_MAX = 1000  # one step must stay well under a second in the page: Stop is only seen between steps
 LR_MAX = 10.0
 MOMENTUM = 0.9
 SEED = 0
@@ -98,8 +99,10 @@ def check_settings(hidden: Any, lr: Any, batch_size: Any, epochs: Any, n_train: 
     """The panel's inputs as Settings; raises ValueError naming the first one that makes no sense.
 
     Inputs may arrive as numbers, strings or None (an empty field): the page sends what the user
-    typed. The learning rate must be finite and in (0, 10]; the batch size from 1 to the number
-    of training examples; the hidden units from 10 to 256; epochs from 1 to 100."""
+    typed. The learning rate must be finite and in (0, 10]; the batch size from 1 to 1,000 (one
+    gradient step on 1,000 examples and 256 hidden units takes a few tenths of a second in the
+    page, and Stop is only seen between steps); the hidden units from 10 to 256; epochs from 1 to
+    100."""
     hidden = _whole("Hidden units", hidden, HIDDEN_MIN, HIDDEN_MAX)
     if lr is None or (isinstance(lr, str) and not lr.strip()):
         raise ValueError("Learning rate: enter a number such as 0.05")
@@ -109,7 +112,7 @@ def check_settings(hidden: Any, lr: Any, batch_size: Any, epochs: Any, n_train: 
         raise ValueError(f"Learning rate: {lr!r} is not a number; try 0.05") from None
     if not math.isfinite(rate) or not 0 < rate <= LR_MAX:
         raise ValueError(f"Learning rate must be a number above 0 and at most {LR_MAX:g}, not {lr}")
-    batch_size = _whole("Batch size", batch_size, 1, n_train)
+    batch_size = _whole("Batch size", batch_size, 1, min(n_train, BATCH_MAX))
     epochs = _whole("Epochs", epochs, 1, EPOCHS_MAX)
     training.check_hyperparameters(epochs=epochs, lr=rate, batch_size=batch_size, momentum=MOMENTUM)
     return Settings(hidden, rate, batch_size, epochs)
