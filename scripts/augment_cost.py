@@ -1,4 +1,4 @@
-"""What augmentation costs: augmenting all 59,000 training images vs one epoch of the `default` network.
+"""What augmentation costs: augmenting all 59,000 training images vs one training epoch.
 
     python scripts/augment_cost.py            # the augment settings of every preset that has one
     python scripts/augment_cost.py --repeat 5
@@ -46,22 +46,27 @@ def main(argv: list[str] | None = None) -> int:
     augments = {name: cfg["augment"] for name, cfg in PRESETS.items() if cfg.get("augment")}
     augments["affine only"] = dict(rotate=15, scale=0.15, shear=0.2, shift=3)
     augments["elastic only"] = dict(alpha=20, sigma=4)
-    epoch, costs = [], {name: [] for name in augments}
+    widths = sorted({128, default["hidden"]})  # 128: the first `default`, before it was augmented
+    epoch, costs = {h: [] for h in widths}, {name: [] for name in augments}
     for repeat in range(args.repeat):
-        params = network.init_params(default["hidden"], default["init"], default["dtype"], seed=repeat)
-        history = training.train(
-            params, data.X_train, data.Y_train, epochs=1, lr=default["lr"], batch_size=default["batch_size"],
-            momentum=default["momentum"], seed=repeat,
-        )  # fmt: skip
-        epoch.append(history[0].seconds)
+        for hidden in widths:
+            params = network.init_params(hidden, default["init"], default["dtype"], seed=repeat)
+            history = training.train(
+                params, data.X_train, data.Y_train, epochs=1, lr=default["lr"], batch_size=default["batch_size"],
+                momentum=default["momentum"], seed=repeat,
+            )  # fmt: skip
+            epoch[hidden].append(history[0].seconds)
         for name, settings in augments.items():
             costs[name].append(time_augment(augment.Augment(**settings), data.X_train, default["batch_size"], repeat))
-    print(
-        f"one epoch of `default` ({default['hidden']} hidden, batches of {default['batch_size']}): {min(epoch):.2f} s"
-    )
+    for hidden, seconds in epoch.items():
+        print(
+            f"one epoch, {hidden} hidden units, batches of {default['batch_size']}, unaugmented: {min(seconds):.2f} s"
+        )
     for name, seconds in costs.items():
-        print(f"augmenting all {data.X_train.shape[1]:,} images, {name}: {min(seconds):.2f} s "
-              f"({min(seconds) / min(epoch):.2f} epochs)  {augments[name]}")  # fmt: skip
+        ratios = ", ".join(f"{min(seconds) / min(epoch[h]):.2f} x the {h}-unit epoch" for h in widths)
+        print(
+            f"augmenting all {data.X_train.shape[1]:,} images, {name}: {min(seconds):.2f} s ({ratios}) {augments[name]}"
+        )
     return 0
 
 
