@@ -51,9 +51,9 @@ PYODIDE_CORE = (
 PYODIDE_PACKAGES = ("numpy",)  # what the worker loads with loadPackage; numpy depends on nothing else
 CDN = f"https://cdn.jsdelivr.net/pyodide/v{PYODIDE_VERSION}/full/"
 PAGE_FILES = ("index.html", "style.css", "favicon.svg", "worker.js")
-MODELS = {
-    "default": "128 hidden units",
-    "tiny": "10 hidden units (the original's size)",
+MODELS = {  # the page's model picker, in order: name -> what it is (the size is read from the file)
+    "default": "the project's best network",
+    "tiny": "the original's size",
 }
 
 
@@ -103,7 +103,7 @@ def copy_weights(source: Path, out: Path) -> list[dict]:
         models.append(
             {
                 "name": name,
-                "label": label,
+                "label": f"{int(params['W1'].shape[0])} hidden units: {label}",
                 "hidden": int(params["W1"].shape[0]),
                 "test_accuracy": metadata.get("test_accuracy"),
             }

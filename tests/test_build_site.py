@@ -34,7 +34,11 @@ def test_site_has_the_page_pyodide_and_the_weights(site: Path):
     manifest = json.loads((site / "site.json").read_text())
     assert manifest["pyodide"] == "0.27.7"
     assert [m["name"] for m in manifest["models"]] == ["default", "tiny"]
-    assert [m["hidden"] for m in manifest["models"]] == [128, 10]
+    assert [m["hidden"] for m in manifest["models"]] == [
+        json.loads((ROOT / "web" / "weights" / f"{name}.json").read_text())["layers"]["sizes"][1]
+        for name in ("default", "tiny")
+    ]
+    assert manifest["models"][1]["hidden"] == 10  # tiny: the original's architecture
     for model in manifest["models"]:
         assert (site / "weights" / f"{model['name']}.json").read_bytes() == (
             ROOT / "web" / "weights" / f"{model['name']}.json"

@@ -40,6 +40,7 @@ def test_empty_drawing_gives_no_digit(model):
     assert result["empty"] and result["digit"] is None
     assert result["probabilities"] == [0.0] * 10
     assert len(result["image"]) == 784 and not any(result["image"])
+    assert result["order"] == list(range(model.hidden))
 
 
 def test_drawing_is_classified_like_cpython_forward(model, mnist_data):
@@ -54,6 +55,8 @@ def test_drawing_is_classified_like_cpython_forward(model, mnist_data):
     assert sum(result["probabilities"]) == pytest.approx(1, abs=1e-5)
     assert result["digit"] == mnist_data.Y_test[0]
     assert max(result["hidden_level"]) == pytest.approx(1)
+    assert sorted(result["order"]) == list(range(model.hidden))
+    assert np.all(np.diff(A1[result["order"], 0]) <= 0)  # most active first
 
 
 def test_predict_input_skips_preprocessing(model, mnist_data):

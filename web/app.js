@@ -3,7 +3,7 @@
 
 import { PythonWorker } from "./client.js";
 import { DrawingPad } from "./pad.js";
-import { buildBars, showModel, showPrediction, showStatus, showTiming } from "./view.js";
+import { buildBars, showModel, showPrediction, showStatus, showTiming, toggleAllUnits } from "./view.js";
 import { initTraining } from "./train.js"; // training in the page
 
 const $ = (id) => document.getElementById(id);
@@ -126,6 +126,7 @@ async function switchModel(name) {
 }
 
 $("undo").addEventListener("click", () => pad.undo());
+$("units-toggle").addEventListener("click", toggleAllUnits);
 $("clear").addEventListener("click", () => pad.clear());
 $("retry").addEventListener("click", () => {
   state.loadStarted = performance.now();

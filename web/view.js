@@ -2,6 +2,7 @@
 // Every number shown comes from Python; this module only turns numbers into pixels and text.
 
 const $ = (id) => document.getElementById(id);
+const FEW = 48; // hidden units shown until "Show all": the most active ones for the drawing
 const percent = (p) => `${(p * 100).toFixed(p >= 0.995 || p < 0.1 ? 0 : 1)}%`;
 
 // Weight tiles: byte 0 (most negative) -> blue, 128 (zero) -> near black, 255 (most positive) -> amber.
@@ -49,7 +50,7 @@ export function showPrediction(result) {
     ? "Nothing drawn."
     : `It reads ${result.digit}, ${percent(probabilities[result.digit])} sure.`;
   showSeen(result.image);
-  showActivations(result.hidden_level, result.hidden);
+  showActivations(result.hidden_level, result.hidden, result.order);
 }
 
 export function showTiming(ms, pythonMs) {
@@ -97,20 +98,47 @@ export function showModel(description) {
     meter.className = "unit-meter";
     meter.innerHTML = "<span></span>";
     tile.append(canvas, meter);
+    tile.style.order = String(k);
     tiles.append(tile);
   }
   units.append(tiles);
+  showFew();
   const accuracy = description.test_accuracy ? `, ${(description.test_accuracy * 100).toFixed(1)}% on MNIST's test set` : "";
   $("inside-summary").textContent = `${description.hidden} hidden units${accuracy}`;
 }
 
-function showActivations(levels, values) {
-  const tiles = $("units").children;
-  for (let k = 0; k < tiles.length && k < levels.length; k++) {
+/** Each unit's activation under its tile; the tiles are laid out most active first (CSS order,
+ * so the elements stay in unit order) and only the first FEW are shown unless "Show all". */
+function showActivations(levels, values, order) {
+  const tiles = $("units").querySelectorAll(".unit");
+  if (tiles.length !== levels.length) return;
+  for (let k = 0; k < tiles.length; k++) {
     tiles[k].style.setProperty("--level", String(levels[k]));
     tiles[k].querySelector(".unit-meter > span").style.width = `${levels[k] * 100}%`;
     tiles[k].title = `hidden unit ${k + 1}: activation ${values[k].toFixed(2)}`;
   }
+  order.forEach((k, rank) => (tiles[k].style.order = String(rank)));
+  $("units").dataset.order = order.slice(0, FEW).join(",");
+  showFew();
+}
+
+function showFew() {
+  const units = $("units");
+  const all = units.dataset.all === "true";
+  const tiles = units.querySelectorAll(".unit");
+  for (const tile of tiles) tile.hidden = !all && Number(tile.style.order || 0) >= FEW;
+  const toggle = $("units-toggle");
+  toggle.hidden = tiles.length <= FEW;
+  toggle.textContent = all ? `Show the ${FEW} most active` : `Show all ${tiles.length}`;
+  toggle.setAttribute("aria-expanded", String(all));
+  $("units-note").textContent =
+    tiles.length <= FEW ? "" : all ? "All units, most active first." : `The ${FEW} units most active for your drawing.`;
+}
+
+export function toggleAllUnits() {
+  const units = $("units");
+  units.dataset.all = String(units.dataset.all !== "true");
+  showFew();
 }
 
 /** The status line; while loading, the bar jumps to `fraction` and glides to `until`. */

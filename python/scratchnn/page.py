@@ -7,6 +7,7 @@ plain Python values (lists, floats, bytes) so that they cross into JavaScript un
 - ``probabilities``: A2, the ten softmax outputs (they sum to 1);
 - ``hidden``: A1, the H hidden activations, and ``hidden_level``: A1 / max(A1) in [0, 1] for
   display (all zeros when no unit is active);
+- ``order``: the hidden units from the most to the least active (the page shows the first few);
 - ``digit``: argmax of A2, or None when nothing was drawn.
 """
 
@@ -66,6 +67,7 @@ def classify(model: Model, prepared: preprocess.Prepared) -> dict[str, Any]:
             "probabilities": [0.0] * network.N_CLASSES,
             "hidden": [0.0] * model.hidden,
             "hidden_level": [0.0] * model.hidden,
+            "order": list(range(model.hidden)),
         }
     else:
         X = prepared.X.astype(model.params["W1"].dtype)
@@ -77,6 +79,7 @@ def classify(model: Model, prepared: preprocess.Prepared) -> dict[str, Any]:
             "probabilities": a2.tolist(),
             "hidden": a1.tolist(),
             "hidden_level": (a1 / top if top > 0 else np.zeros_like(a1)).tolist(),
+            "order": np.argsort(-a1, kind="stable").tolist(),
         }
     result["empty"] = prepared.empty
     result["model"] = model.name

@@ -2,8 +2,13 @@
 
 from __future__ import annotations
 
+import json
+from pathlib import Path
+
 import pytest
 from demo_page import App
+
+WEIGHTS = Path(__file__).resolve().parents[2] / "web" / "weights"
 
 SEVEN = [(0.3, 0.22), (0.72, 0.22), (0.48, 0.82)]
 ONE = [(0.5, 0.15), (0.5, 0.85)]
@@ -86,12 +91,18 @@ def test_escape_clears(blank: App):
     assert blank.wait_for_prediction()["empty"]
 
 
+def hidden_units(name: str) -> int:
+    return json.loads((WEIGHTS / f"{name}.json").read_text())["layers"]["sizes"][1]
+
+
 def test_switching_models_changes_the_network_shown_and_used(blank: App):
     page = blank.page
-    assert page.locator("#units .unit").count() == 128
+    hidden = hidden_units("default")
+    assert hidden != 10
+    assert page.locator("#units .unit").count() == hidden
     blank.stroke(SEVEN)
     default = blank.wait_for_prediction()
-    assert default["model"] == "default" and len(default["hidden"]) == 128
+    assert default["model"] == "default" and len(default["hidden"]) == hidden
 
     page.locator("label.model", has_text="tiny").click()
     page.wait_for_function("() => document.body.dataset.model === 'tiny'")
@@ -105,4 +116,23 @@ def test_switching_models_changes_the_network_shown_and_used(blank: App):
     page.keyboard.press("ArrowLeft")  # the radio group works with the keyboard: back to default
     page.wait_for_function("() => document.body.dataset.model === 'default'")
     assert blank.wait_for_prediction()["probabilities"] == pytest.approx(default["probabilities"], abs=1e-12)
-    assert page.locator("#units .unit").count() == 128
+    assert page.locator("#units .unit").count() == hidden
+
+
+def test_inside_shows_the_most_active_units_first_and_all_on_request(blank: App):
+    page = blank.page
+    hidden = hidden_units("default")
+    blank.stroke(SEVEN)
+    result = blank.wait_for_prediction()
+    visible = page.locator("#units .unit:visible")
+    assert visible.count() == min(48, hidden)
+    # the tile laid out first is the unit with the largest activation
+    top = result["order"][0]
+    assert result["hidden"][top] == max(result["hidden"])
+    assert page.locator("#units .unit").nth(top).evaluate("(tile) => tile.style.order") == "0"
+    if hidden > 48:
+        page.click("#units-toggle")
+        assert visible.count() == hidden
+        assert page.locator("#units-toggle").get_attribute("aria-expanded") == "true"
+        page.click("#units-toggle")
+        assert visible.count() == 48
