@@ -211,10 +211,14 @@ def main(argv: list[str] | None = None) -> int:
     edge_rows = evaluate_all(paths, edge_sets, Y)
     table = markdown(rows, list(sets))
     edges = markdown(edge_rows, list(edge_sets), worst=False)
-    command = "python scripts/robustness.py" + (f" --limit {args.limit}" if args.limit else "")
+    command = " ".join(
+        ["python scripts/robustness.py", *(str(path) for path in args.weights)]
+        + ([f"--limit {args.limit}"] if args.limit else [])
+        + ([f"--seed {args.seed}"] if args.seed else [])
+    )
     text = (
         f"{summary(rows)}\n\n"
-        f"Test accuracy (%) on {Y.size:,} MNIST test digits, transformed (`{command}`, seed {args.seed}):\n\n"
+        f"Test accuracy (%) on {Y.size:,} MNIST test digits, transformed (`{command}`):\n\n"
         f"{table}\n\nAt the edges of those ranges:\n\n{edges}\n"
     )
     print(text)
