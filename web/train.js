@@ -247,7 +247,11 @@ class TrainingPanel {
   setStatus(text, fraction, state = this.running ? "running" : "idle") {
     $("train-status").textContent = text;
     $("train").dataset.state = state;
-    if (fraction !== null) $("train-bar").style.width = `${Math.round(fraction * 1000) / 10}%`;
+    if (fraction !== null) {
+      const percent = Math.round(fraction * 1000) / 10;
+      $("train-bar").style.width = `${percent}%`;
+      $("train-bar").parentElement.setAttribute("aria-valuenow", String(percent));
+    }
     if (this.running && this.last) this.showSpeed(this.last);
   }
 

@@ -116,6 +116,7 @@ def test_progress_chart_and_filters_update_during_training(fresh: App):
     during = [s for s in seen if "Epoch" in s["status"]]
     assert len(during) >= 4, seen
     bars = [s["bar"] for s in during]
+    assert fresh.page.get_attribute("#train .progress", "aria-valuenow") not in (None, "0")
     assert bars == sorted(bars) and bars[0] < bars[-1] and 0 < bars[-1] <= 100
     points = [s["points"] for s in during]
     assert points == sorted(points) and points[-1] > points[0]
@@ -206,6 +207,24 @@ def test_reset_restores_the_pretrained_predictions(fresh: App, digits):
     assert fresh.page.locator("#models input[value=default]").is_checked()
     assert fresh.page.locator("#units canvas").count() == tiles != 16
     assert fresh.page.evaluate("window.scratchnn.training.chart.points") == 0
+
+
+def test_reset_while_training_stops_it_and_brings_the_pretrained_network_back(fresh: App, digits):
+    X_val, _ = digits
+    pretrained = probabilities(fresh, X_val[:, 2])
+    fill(fresh, hidden=64, epochs=20, batch=32)
+    before = start(fresh)
+    fresh.page.wait_for_function("() => (window.scratchnn.training.last?.batch ?? 0) > 3", timeout=60_000)
+    fresh.page.click("#train-reset")
+    wait_end(fresh, before)
+    assert fresh.page.evaluate("window.scratchnn.training.events.filter((e) => e.phase === 'end').at(-1).reason") == (
+        "stopped"
+    )
+    fresh.page.wait_for_function("() => window.scratchnn.state.ready && document.body.dataset.model === 'default'")
+    assert not fresh.page.evaluate("window.scratchnn.training.running")
+    assert probabilities(fresh, X_val[:, 2]) == pretrained
+    assert fresh.page.locator("#yours-choice").count() == 0
+    assert fresh.page.locator("#train-scratch").is_enabled()
 
 
 def test_continue_training_goes_on_from_the_current_weights(fresh: App):
