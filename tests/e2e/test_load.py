@@ -43,11 +43,13 @@ def test_main_thread_never_blocks_over_200ms_while_loading(browser, server):
 
 
 def test_desktop_screenshot(blank: App):
+    blank.page.evaluate("window.scrollTo(0, 0)")
     blank.stroke([(0.3, 0.22), (0.72, 0.22), (0.48, 0.82)])  # a 7
     result = blank.wait_for_prediction()
     assert result["digit"] == 7
     path = blank.screenshot("desktop")
     assert path.stat().st_size > 10_000
+    blank.page.screenshot(path=str(path.with_name("desktop-full.png")), full_page=True)
 
 
 def test_a_failed_load_says_what_failed_and_retry_recovers(browser, server):
