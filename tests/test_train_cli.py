@@ -30,7 +30,9 @@ def test_help_lists_the_presets():
 
 def test_a_short_run_writes_valid_weights_with_metadata(tmp_path):
     out = tmp_path / "small.json"
-    result = run("--hidden", "16", "--epochs", "2", "--batch-size", "256", "--out", str(out), "--no-plots")
+    result = run(
+        "--hidden", "16", "--epochs", "2", "--batch-size", "256", "--augment", "none", "--out", str(out), "--no-plots"
+    )
     assert result.returncode == 0, result.stderr
     summary = json.loads(result.stdout.strip().splitlines()[-1])
     assert summary["preset"] == "custom" and summary["hidden"] == 16
@@ -49,7 +51,7 @@ def test_a_short_run_writes_valid_weights_with_metadata(tmp_path):
 def test_plots_are_saved_next_to_the_weights(tmp_path):
     """matplotlib is optional for users; the test command installs it (the `plot` extra), so this runs."""
     out = tmp_path / "p.json"
-    assert run("--hidden", "8", "--epochs", "1", "--out", str(out)).returncode == 0
+    assert run("--hidden", "8", "--epochs", "1", "--augment", "none", "--out", str(out)).returncode == 0
     for name in ("p-curves.png", "p-confusion.png"):
         assert (tmp_path / name).read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
 
