@@ -54,8 +54,8 @@ def test_load_data_checks_the_manifest_checksum_and_the_file(data_file):
         (dict(lr=11), "at most 10"),
         (dict(lr=""), "Learning rate: enter a number such as 0.05"),
         (dict(lr="fast"), "Learning rate: 'fast' is not a number"),
-        (dict(batch_size=0), "Batch size must be a whole number from 1 to 1000, not 0"),
-        (dict(batch_size=1001), "Batch size must be a whole number from 1 to 1000"),
+        (dict(batch_size=0), "Batch size must be a whole number from 1 to 256, not 0"),
+        (dict(batch_size=257), "Batch size must be a whole number from 1 to 256"),
         (dict(epochs=0), "Epochs must be a whole number from 1 to 100"),
         (dict(epochs=float("nan")), "Epochs must be a whole number"),
     ],
@@ -67,8 +67,8 @@ def test_check_settings_names_what_is_wrong(change, message):
 
 
 def test_the_batch_is_at_most_the_training_set():
-    with pytest.raises(ValueError, match="Batch size must be a whole number from 1 to 500, not 501"):
-        page_training.check_settings(32, 0.05, 501, 1, n_train=500)
+    with pytest.raises(ValueError, match="Batch size must be a whole number from 1 to 100, not 101"):
+        page_training.check_settings(32, 0.05, 101, 1, n_train=100)
 
 
 def test_check_settings_accepts_what_the_page_sends():
@@ -139,6 +139,8 @@ def test_stop_records_a_partial_run(dataset):
         trainer.step(seconds=0.0)
     final = trainer.stop()
     assert final["stopped"] and final["examples_seen"] == 100 and final["history"] == []
+    assert trainer.model.metadata["stopped_early"] is False  # not yet: finish writes it
+    trainer.finish()
     meta = trainer.model.metadata
     assert meta["stopped_early"] is True and meta["epochs"] == 0 and meta["examples_seen"] == 100
     expected = training.evaluate(trainer.model.params, dataset.X_val, dataset.Y_val)[1]

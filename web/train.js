@@ -87,6 +87,10 @@ class TrainingPanel {
       this.setStatus(message.label + "…", 0);
       return;
     }
+    if (message.phase === "model") {
+      this.showNetwork(message.model);
+      return;
+    }
     const progress = message.progress;
     this.last = progress;
     const offset = progress.epoch_offset ?? 0;

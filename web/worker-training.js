@@ -16,6 +16,8 @@
  *   {type: "training", phase: "progress", progress, model?}      after each slice (model: the
  *        network's description with its first-layer filters, a few times a second)
  *   {type: "training", phase: "end", reason: "done" | "stopped" | "error", message?, progress, model}
+ *   {type: "training", phase: "model", model}   after a stop: the network's description once its
+ *        metadata (validation accuracy of the weights as they are) is written
  */
 "use strict";
 
@@ -130,14 +132,11 @@ async function runTraining(trainer, model) {
   try {
     const final = toPlain(trainer.stop());
     final.elapsed_seconds = (performance.now() - started) / 1000;
-    self.postMessage({
-      type: "training",
-      phase: "end",
-      reason,
-      message,
-      progress: final,
-      model: describeModel(model),
-    });
+    self.postMessage({ type: "training", phase: "end", reason, message, progress: final, model: describeModel(model) });
+    if (final.stopped) {
+      trainer.finish(); // the metadata of a stopped run: its validation accuracy now (a pass over 1,000 images)
+      self.postMessage({ type: "training", phase: "model", model: describeModel(model) });
+    }
   } finally {
     training.trainer = null;
     trainer.destroy();

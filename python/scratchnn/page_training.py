@@ -36,7 +36,7 @@ from .session import TrainingSession
 NAME = "yours"  # the page's name for the network trained or loaded by the visitor
 HIDDEN_MIN, HIDDEN_MAX = 10, 256  # 256 units is about 200k parameters: an epoch still takes seconds
 EPOCHS_MAX = 100
-BATCH_MAX = 1000  # one step must stay well under a second in the page: Stop is only seen between steps
+BATCH_MAX = 256  # one step must stay well under a second in the page: Stop is only seen between steps
 LR_MAX = 10.0
 MOMENTUM = 0.9
 SEED = 0
@@ -99,10 +99,10 @@ def check_settings(hidden: Any, lr: Any, batch_size: Any, epochs: Any, n_train: 
     """The panel's inputs as Settings; raises ValueError naming the first one that makes no sense.
 
     Inputs may arrive as numbers, strings or None (an empty field): the page sends what the user
-    typed. The learning rate must be finite and in (0, 10]; the batch size from 1 to 1,000 (one
-    gradient step on 1,000 examples and 256 hidden units takes a few tenths of a second in the
-    page, and Stop is only seen between steps); the hidden units from 10 to 256; epochs from 1 to
-    100."""
+    typed. The learning rate must be finite and in (0, 10]; the batch size from 1 to 256 (Stop
+    is only seen between two gradient steps, and a step on 1,000 examples with 256 hidden units
+    can take most of a second in the page on a busy machine); the hidden units from 10 to 256;
+    epochs from 1 to 100."""
     hidden = _whole("Hidden units", hidden, HIDDEN_MIN, HIDDEN_MAX)
     if lr is None or (isinstance(lr, str) and not lr.strip()):
         raise ValueError("Learning rate: enter a number such as 0.05")
@@ -196,11 +196,16 @@ class Trainer:
         return progress
 
     def stop(self) -> dict[str, Any]:
-        """End the run early (between two steps): the metadata records the partial epoch and the
-        validation accuracy of the weights as they are now."""
+        """End the run (between two steps) and return its final progress, at once: the page shows
+        "Stopped" without waiting for ``finish``."""
         self.stopped = not self.session.done
-        self._write_metadata()
         return self.session.progress() | {"history": self.history, "stopped": self.stopped}
+
+    def finish(self) -> None:
+        """After ``stop``: the metadata records a partial epoch, and the validation accuracy of the
+        weights as they are now (one pass over the validation set)."""
+        if self.stopped:
+            self._write_metadata()
 
     def _write_metadata(self) -> None:
         """What the weights file will say about this network: how and on what it was trained."""

@@ -160,7 +160,7 @@ def test_main_thread_never_blocks_over_100ms_while_training_and_drawing(fresh: A
     assert len({tuple(np.round(r["probabilities"], 6)) for r in results}) >= 2
 
 
-@pytest.mark.parametrize(("hidden", "batch"), [(128, 32), (256, 1000)], ids=["128-hidden", "largest-step"])
+@pytest.mark.parametrize(("hidden", "batch"), [(128, 32), (256, 256)], ids=["128-hidden", "largest-step"])
 def test_stop_ends_training_within_one_second_and_the_page_stays_usable(fresh: App, digits, hidden, batch):
     """The second case is the slowest single step the panel allows (Stop is seen between steps)."""
     fill(fresh, hidden=hidden, epochs=50, batch=batch)
@@ -172,7 +172,7 @@ def test_stop_ends_training_within_one_second_and_the_page_stays_usable(fresh: A
     timing = fresh.page.evaluate(
         """() => { const t = window.scratchnn.training;
                    const end = t.events.filter((e) => e.phase === "end").at(-1);
-                   const after = t.events.filter((e) => e.at > end.at).length;
+                   const after = t.events.filter((e) => e.at > end.at && e.phase === "progress").length;
                    return {latency: end.at - t.stopClicked, reason: end.reason, after}; }"""
     )
     print(f"stop latency ({hidden} hidden, batch {batch}): {timing['latency']:.0f} ms")
@@ -181,7 +181,8 @@ def test_stop_ends_training_within_one_second_and_the_page_stays_usable(fresh: A
     assert len(last["history"]) < 50
     assert timing["after"] == 0
     fresh.page.wait_for_timeout(500)
-    assert fresh.page.evaluate("window.scratchnn.training.events.at(-1).phase") == "end"  # nothing came after
+    phases = fresh.page.evaluate("window.scratchnn.training.events.map((e) => e.phase)")
+    assert phases[phases.index("end", len(phases) - 3) :] == ["end", "model"]  # no progress came after the end
     assert "Stopped" in fresh.page.inner_text("#train-status")
     # the page stays usable: the stopped network reads drawings, the buttons work again
     assert fresh.page.locator("#train-scratch").is_enabled()
@@ -266,8 +267,8 @@ def test_invalid_settings_are_refused_with_a_clear_message(fresh: App):
         (dict(lr="abc"), "Learning rate: 'abc' is not a number"),
         (dict(lr="nan"), "Learning rate must be a number above 0"),
         (dict(lr="-1"), "Learning rate must be a number above 0"),
-        (dict(batch=0), "Batch size must be a whole number from 1 to 1000"),
-        (dict(batch=5000), "Batch size must be a whole number from 1 to 1000, not 5000"),
+        (dict(batch=0), "Batch size must be a whole number from 1 to 256"),
+        (dict(batch=1000), "Batch size must be a whole number from 1 to 256, not 1000"),
         (dict(hidden=5), "Hidden units must be a whole number from 10 to 256"),
         (dict(hidden=""), "Hidden units: enter a whole number from 10 to 256"),
         (dict(epochs=2.5), "Epochs must be a whole number from 1 to 100"),
