@@ -208,7 +208,7 @@ def main(argv: list[str] | None = None) -> int:
         site = args.site or build_site.build(Path(tmp) / "_site", build_site.default_wheels(), cdn=None, quiet=True)
         data_file = site / build_site.SUBSET_FILE
         load = os.getloadavg()[0]
-        print(f"bench_browser: {len(pairs)} runs of {args.epochs} epochs on {data_file.name}, lr {args.lr}, "
+        print(f"bench_browser: {len(pairs)} run(s) of {args.epochs} epoch(s) on {data_file.name}, lr {args.lr}, "
               f"momentum 0.9, seed 0; load average {load:.1f} on {os.cpu_count()} CPUs", flush=True)  # fmt: skip
         server, url = serve(site)
         try:
