@@ -242,7 +242,7 @@ class AccuracyRun:
     """The default preset trained to the end, with the test accuracy after every epoch."""
 
     dtype: str
-    epochs: int
+    epochs: int  # epochs trained (the run stops once the target is reached)
     target: float
     seconds_to_target: float | None  # training time (evaluation excluded) until test accuracy >= target
     epochs_to_target: int | None
@@ -348,9 +348,13 @@ def bench_inference(
     return rows
 
 
-def time_to_accuracy(data, dtype: str, preset: str = "default", target: float = 0.98) -> AccuracyRun:
-    """Train a preset on data (an MnistData) in ``dtype``; after each epoch, measure the test
-    accuracy (not timed). Returns the training seconds until the accuracy first reached ``target``."""
+def time_to_accuracy(
+    data, dtype: str, preset: str = "default", target: float = 0.98, to_the_end: bool = False
+) -> AccuracyRun:
+    """Train a preset (with its augmentation, if it has one) on data (an MnistData) in
+    ``dtype``; after each epoch, measure the test accuracy (not timed). Returns the training
+    seconds until the accuracy first reached ``target``; stops there unless ``to_the_end``."""
+    from .augment import Augment
     from .presets import PRESETS
 
     config = dict(PRESETS[preset], dtype=dtype)
@@ -358,20 +362,35 @@ def time_to_accuracy(data, dtype: str, preset: str = "default", target: float = 
     X = data.X_train.astype(dtype, order="F", copy=False)
     X_test = data.X_test.astype(dtype, order="F", copy=False)
     elapsed, reached, epochs_to = 0.0, None, None
-    accuracy = 0.0
+    accuracy, epochs_run = 0.0, 0
     steps = training.training_steps(
         params, X, data.Y_train, epochs=config["epochs"], lr=config["lr"], batch_size=config["batch_size"],
         momentum=config["momentum"], lr_decay=config["lr_decay"], seed=0,
+        augment=Augment.from_dict(config.get("augment")),
     )  # fmt: skip
     started = time.perf_counter()
     for report in steps:
         if report.batch == report.batches_per_epoch:
             elapsed += time.perf_counter() - started
+            epochs_run = report.epoch
             accuracy = training.evaluate(params, X_test, data.Y_test)[1]
             if reached is None and accuracy >= target:
                 reached, epochs_to = elapsed, report.epoch
+                if not to_the_end:
+                    break
             started = time.perf_counter()
-    return AccuracyRun(dtype, config["epochs"], target, reached, epochs_to, elapsed, accuracy)
+    return AccuracyRun(dtype, epochs_run, target, reached, epochs_to, elapsed, accuracy)
+
+
+def describe_preset(preset: str = "default") -> str:
+    """A preset in a few words: H, batch, momentum, epochs, augmentation."""
+    from .presets import PRESETS
+
+    c = PRESETS[preset]
+    batch = "full batch" if c["batch_size"] is None else f"batch {c['batch_size']}"
+    return f"H {c['hidden']}, {batch}, momentum {c['momentum']}, up to {c['epochs']} epochs" + (
+        ", augmented" if c.get("augment") else ""
+    )
 
 
 # --- the environment --------------------------------------------------------------------------------

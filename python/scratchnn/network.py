@@ -158,8 +158,9 @@ def backward(
     dZ2 /= m  # the 1/m of every gradient below, applied once
     dW2 = dZ2 @ A1.T
     db2 = dZ2.sum(axis=1, keepdims=True)
-    dZ1 = np.matmul(params["W2"].T, dZ2, out=buffer(workspace, "dZ1", Z1.shape, np.result_type(params["W2"], dZ2)))
-    dZ1 *= ReLU_deriv(Z1, out=buffer(workspace, "ReLU'(Z1)", Z1.shape, np.dtype(bool)))
+    shape, dtype = Z1.shape, np.result_type(params["W2"], dZ2)
+    dZ1 = np.matmul(params["W2"].T, dZ2, out=buffer(workspace, "dZ1", shape, dtype))  # W2^T dZ2, (H, m)
+    dZ1 *= ReLU_deriv(Z1, out=buffer(workspace, "ReLU'(Z1)", shape, np.dtype(bool)))
     dW1 = dZ1 @ X.T
     db1 = dZ1.sum(axis=1, keepdims=True)
     return {"W1": dW1, "b1": db1, "W2": dW2, "b2": db2}
