@@ -487,9 +487,9 @@ def format_inference_row(row: InferenceRow) -> str:
     us = lambda s: None if s is None else s * 1e6  # noqa: E731
     return (
         f"{row.hidden:>6} {row.dtype:>7} | {ms(row.numpy_batch_seconds):>12.2f} "
-        f"{_num(ms(row.torch_batch_seconds), '9.2f')} "
+        f"{_num(ms(row.torch_batch_seconds), '9.2f'):>9} "
         f"{_ratio(row.numpy_batch_seconds, row.torch_batch_seconds):>6} {row.gflops:>7.1f} | "
-        f"{us(row.numpy_single_seconds):>14.1f} {_num(us(row.torch_single_seconds), '11.1f')} "
+        f"{us(row.numpy_single_seconds):>14.1f} {_num(us(row.torch_single_seconds), '11.1f'):>11} "
         f"{_ratio(row.numpy_single_seconds, row.torch_single_seconds):>6}"
     )
 
