@@ -28,10 +28,13 @@ echo "== ruff"
 .venv/bin/ruff check .
 .venv/bin/ruff format --check .
 
+# Both test runs always run; the command fails if either failed.
+status=0
 echo "== pytest (CPython: unit tests and end-to-end tests in Chromium)"
-.venv/bin/python -m pytest "$@"
+.venv/bin/python -m pytest "$@" || status=$?
 
 echo "== pytest inside Pyodide under Node (the package's pure unit tests)"
 # MNIST (verified, or downloaded by the CPython run above) is mounted into Pyodide from here.
 SCRATCHNN_DATA_DIR=$(.venv/bin/python -c "from scratchnn import mnist; print(mnist.resolve_data_dir())") \
-  node tests/pyodide/run_tests.mjs --wheels "$wheels"
+  node tests/pyodide/run_tests.mjs --wheels "$wheels" || status=$?
+exit "$status"
