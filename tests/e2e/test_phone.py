@@ -37,3 +37,29 @@ def test_phone_layout_shows_pad_and_prediction_without_scrolling(browser, server
         page.screenshot(path=str(app.screenshot("phone").with_name("phone-full.png")), full_page=True)
     finally:
         app.page.context.close()
+
+
+def test_a_finger_draws_and_does_not_scroll(browser, server):
+    """Real touch input (Chromium's touch events through the DevTools protocol): pointer events
+    draw the stroke, and touch-action: none keeps the page from scrolling under the finger."""
+    app = open_app(browser, server, **PHONE)
+    try:
+        page = app.page
+        box = page.locator("#pad").bounding_box()
+        x = box["x"] + box["width"] * 0.5
+        top, bottom = box["y"] + box["height"] * 0.12, box["y"] + box["height"] * 0.88
+        cdp = page.context.new_cdp_session(page)
+        # A finger moving up the pad (a "1" drawn upwards): on a scrollable page, exactly the
+        # gesture that scrolls it down, unless the pad says touch-action: none.
+        cdp.send("Input.dispatchTouchEvent", {"type": "touchStart", "touchPoints": [{"x": x, "y": bottom}]})
+        for i in range(1, 21):
+            y = bottom - (bottom - top) * i / 20
+            cdp.send("Input.dispatchTouchEvent", {"type": "touchMove", "touchPoints": [{"x": x, "y": y}]})
+        cdp.send("Input.dispatchTouchEvent", {"type": "touchEnd", "touchPoints": []})
+        result = app.wait_for_prediction()
+        assert not result["empty"]
+        assert result["digit"] == 1
+        assert page.evaluate("window.scrollY") == 0
+        assert page.evaluate("window.scratchnn.pad.strokes.length") == 1
+    finally:
+        app.page.context.close()
