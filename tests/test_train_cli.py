@@ -85,9 +85,12 @@ def test_missing_data_is_a_clear_error(tmp_path):
 def test_ctrl_c_leaves_the_existing_weights_untouched(tmp_path):
     out = tmp_path / "w.json"
     out.write_text("the old weights")
+    # A shell ignores SIGINT in the commands it runs in the background, and children inherit
+    # that; restore the default so the training process sees Ctrl-C however pytest was started.
     process = subprocess.Popen(
         [sys.executable, str(TRAIN), "--preset", "seed", "--out", str(out)],
         stderr=subprocess.PIPE, stdout=subprocess.PIPE, text=True,
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
     )  # fmt: skip
     assert process.stderr.readline().startswith("preset seed")  # data loaded, training starts
     time.sleep(1.0)
