@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Idempotent set-up for a fresh machine: a virtual environment in .venv with the package
-# (editable) and its tools. `--test` also brings what the tests need: Chromium for the
-# end-to-end tests (apt, when running as root and no browser is found).
-# Used by scripts/demo.sh and scripts/test.sh; safe to run again and again.
+# (editable) and its tools, and $SCRATCHNN_DATA_DIR pointed at a local MNIST when there is one.
+# The web side (npm ci, a Chromium for the tests) is scripts/setup_web.sh.
+# Sourced by scripts/demo.sh and scripts/test.sh; safe to run again and again.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 

@@ -8,7 +8,7 @@
 #   ./scripts/test.sh -k weights extra arguments go to the CPython pytest run
 set -euo pipefail
 cd "$(dirname "$0")/.."
-source scripts/setup.sh --test
+source scripts/setup.sh
 scripts/setup_web.sh --browser
 
 # pytest and its pure-Python dependencies as wheels for Pyodide (Python 3.12), fetched once into
