@@ -52,8 +52,9 @@ PYODIDE_PACKAGES = ("numpy",)  # what the worker loads with loadPackage; numpy d
 CDN = f"https://cdn.jsdelivr.net/pyodide/v{PYODIDE_VERSION}/full/"
 PAGE_FILES = ("index.html", "style.css", "favicon.svg", "worker.js")
 MODELS = {  # the page's model picker, in order: name -> what it is (the size is read from the file)
-    "default": "the project's best network",
+    "default": "trained on warped digits, robust to how people draw",
     "tiny": "the original's size",
+    "best": "the most accurate on MNIST's test set (1.7 MB, loaded when picked)",
 }
 
 

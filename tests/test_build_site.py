@@ -33,10 +33,10 @@ def test_site_has_the_page_pyodide_and_the_weights(site: Path):
         assert (site / "pyodide" / name).is_file(), name
     manifest = json.loads((site / "site.json").read_text())
     assert manifest["pyodide"] == "0.27.7"
-    assert [m["name"] for m in manifest["models"]] == ["default", "tiny"]
+    assert [m["name"] for m in manifest["models"]] == ["default", "tiny", "best"]
     assert [m["hidden"] for m in manifest["models"]] == [
         json.loads((ROOT / "web" / "weights" / f"{name}.json").read_text())["layers"]["sizes"][1]
-        for name in ("default", "tiny")
+        for name in ("default", "tiny", "best")
     ]
     assert manifest["models"][1]["hidden"] == 10  # tiny: the original's architecture
     for model in manifest["models"]:

@@ -113,6 +113,14 @@ def test_switching_models_changes_the_network_shown_and_used(blank: App):
     assert tiny["image"] == default["image"]  # the same drawing ...
     assert tiny["probabilities"] != default["probabilities"]  # ... read by another network
 
+    page.locator("label.model", has_text="best").click()
+    page.wait_for_function("() => document.body.dataset.model === 'best'")
+    best = blank.wait_for_prediction()
+    assert best["model"] == "best" and len(best["hidden"]) == hidden_units("best") == 800
+    assert best["digit"] == default["digit"] == 7
+
+    page.locator("label.model", has_text="tiny").click()
+    page.wait_for_function("() => document.body.dataset.model === 'tiny'")
     page.keyboard.press("ArrowLeft")  # the radio group works with the keyboard: back to default
     page.wait_for_function("() => document.body.dataset.model === 'default'")
     assert blank.wait_for_prediction()["probabilities"] == pytest.approx(default["probabilities"], abs=1e-12)
