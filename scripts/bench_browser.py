@@ -39,9 +39,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "python"))
 sys.path.insert(0, str(ROOT / "scripts"))
 
-CHROMIUM = ("/usr/bin/chromium", "/usr/bin/chromium-browser", "/usr/bin/google-chrome")
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                 "--disable-background-networking", "--disable-component-update", "--disable-sync"]  # fmt: skip
+import chromium  # noqa: E402
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
@@ -138,12 +136,11 @@ def browser(url: str, pairs: list[tuple[int, int]], epochs: int, lr: float) -> d
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as playwright:
-        own = playwright.chromium.executable_path
-        executable = own if own and Path(own).is_file() else next((p for p in CHROMIUM if Path(p).is_file()), None)
+        executable = chromium.executable(playwright)
         if executable is None:
-            raise SystemExit("bench_browser: no Chromium found (scripts/test.sh installs one)")
-        chromium = playwright.chromium.launch(executable_path=executable, args=CHROMIUM_ARGS)
-        page = chromium.new_page(viewport={"width": 1280, "height": 900})
+            raise SystemExit(f"bench_browser: {chromium.MISSING}")
+        browser = playwright.chromium.launch(executable_path=executable, args=chromium.ARGS)
+        page = browser.new_page(viewport={"width": 1280, "height": 900})
         errors: list[str] = []
         page.on("pageerror", lambda error: errors.append(str(error)))
         page.goto(url)
@@ -166,7 +163,7 @@ def browser(url: str, pairs: list[tuple[int, int]], epochs: int, lr: float) -> d
             run = summarize(last["history"], last["examples_seen"] // len(last["history"]))
             results[f"{hidden}:{batch}"] = run | {"wall_seconds": last["elapsed_seconds"]}
         agent = page.evaluate("navigator.userAgent")
-        chromium.close()
+        browser.close()
     if errors:
         raise SystemExit(f"bench_browser: the page reported errors: {errors}")
     return {"chromium": agent, "page": versions, "runs": results}

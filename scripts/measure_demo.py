@@ -19,18 +19,9 @@ import urllib.request
 from pathlib import Path
 
 import build_site
+import chromium
 from playwright.sync_api import sync_playwright
 
-ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
 READY = "() => window.scratchnn && window.scratchnn.state.ready"
 # A stroke of the "7" drawn as a user would, in fractions of the pad.
 SEVEN = [(0.3, 0.22), (0.72, 0.22), (0.48, 0.82)]
@@ -90,10 +81,10 @@ def main(argv: list[str] | None = None) -> int:
         server, url = serve(site)
         try:
             with sync_playwright() as p:
-                executable = args.chromium
-                if not executable and not Path(p.chromium.executable_path).is_file():
-                    executable = "/usr/bin/chromium"
-                browser = p.chromium.launch(executable_path=executable, args=ARGS)
+                executable = args.chromium or chromium.executable(p)
+                if executable is None:
+                    raise SystemExit(f"measure_demo: {chromium.MISSING}")
+                browser = p.chromium.launch(executable_path=executable, args=chromium.ARGS)
                 cold, repeat, stages, latency = [], [], [], []
                 for _ in range(args.runs):
                     context = browser.new_context(viewport={"width": 1280, "height": 900})

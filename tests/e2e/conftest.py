@@ -8,7 +8,6 @@ at all is a failure, never a skip.
 
 from __future__ import annotations
 
-import shutil
 import socket
 import subprocess
 import sys
@@ -25,19 +24,8 @@ sys.path.insert(0, str(ROOT / "scripts"))
 sys.path.insert(0, str(Path(__file__).resolve().parent))  # the tests import demo_page by its plain name
 
 import build_site  # noqa: E402
+import chromium  # noqa: E402
 from demo_page import App, open_app  # noqa: E402
-
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",  # the tests run as root on CI machines
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
-SYSTEM_CHROMIUM = ("/usr/bin/chromium", "/usr/bin/chromium-browser", "/usr/bin/google-chrome")
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
@@ -49,18 +37,10 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
 
 @pytest.fixture(scope="session")
 def browser_type_launch_args(browser_type_launch_args: dict, playwright: Any) -> dict:
-    own = playwright.chromium.executable_path
-    if own and Path(own).is_file():
-        executable = own
-    else:
-        executable = next((path for path in SYSTEM_CHROMIUM if Path(path).is_file()), None) or shutil.which("chromium")
+    executable = chromium.executable(playwright)
     if not executable:
-        pytest.fail(
-            "no Chromium found: neither Playwright's own nor /usr/bin/chromium. "
-            "scripts/test.sh installs it (apt-get install chromium, as root)",
-            pytrace=False,
-        )
-    return {**browser_type_launch_args, "executable_path": executable, "args": CHROMIUM_ARGS}
+        pytest.fail(chromium.MISSING, pytrace=False)
+    return {**browser_type_launch_args, "executable_path": executable, "args": chromium.ARGS}
 
 
 @pytest.fixture(scope="session")

@@ -121,7 +121,9 @@ def test_progress_chart_and_filters_update_during_training(fresh: App):
     points = [s["points"] for s in during]
     assert points == sorted(points) and points[-1] > points[0]
     assert len({s["status"] for s in during}) >= 3  # "Epoch 1 of 2 · batch 57 of 313" moves on
-    assert len({s["filter"] for s in during}) >= 3  # the first-layer images change as it learns
+    # The first-layer images change as it learns (redrawn every 400 ms: on a quiet machine two
+    # epochs of 10,000 images take little more than a second, so expect at least two versions).
+    assert len({s["filter"] for s in during}) >= 2
     assert any("Epoch 2 of 2" in s["status"] for s in during)
     fresh.screenshot("desktop-training-during")
     assert any("validation accuracy" in s["status"] for s in during)  # after the first epoch
