@@ -104,7 +104,7 @@ def test_slices_show_progress_and_the_weights_change_in_place(dataset):
     before = W1.copy()
     first = trainer.step(seconds=0.0)
     assert (first["epoch"], first["batch"], first["batches_per_epoch"]) == (1, 1, 100)
-    assert first["slice_loss"] > 0 and 0 <= first["slice_accuracy"] <= 1
+    assert first["recent_loss"] > 0 and 0 <= first["recent_accuracy"] <= 1
     assert trainer.model.params["W1"] is W1 and not np.array_equal(W1, before)  # the page predicts with these
 
 

@@ -51,3 +51,20 @@ def test_a_nan_loss_stops_the_session(data):
     session = TrainingSession(network.init_params(8), X, Y, X_val, Y_val, epochs=1, lr=0.1, batch_size=500)
     with np.errstate(all="ignore"), pytest.raises(FloatingPointError, match="diverged"):
         session.run()
+
+
+def test_the_recent_figures_average_about_the_last_thousand_examples(data):
+    """A slice of one step and a slice of many report figures on the same footing."""
+    X, Y, X_val, Y_val = data
+    session = TrainingSession(network.init_params(8), X, Y, X_val, Y_val, epochs=1, lr=0.1, batch_size=100)
+    first = session.run(seconds=0.0)  # one batch: the average is that batch's own figure
+    assert first["recent_loss"] == pytest.approx(first["batch_loss"])
+    assert first["recent_accuracy"] == pytest.approx(first["batch_accuracy"])
+    losses = [first["batch_loss"]]
+    while not session.done:
+        progress = session.run(seconds=0.0)
+        losses.append(progress["batch_loss"])
+    # with batches of 100 the weights of the batches, newest first, are 0.1, 0.09, 0.081, ...
+    weights = [0.1 * 0.9**k for k in range(len(losses))][::-1]
+    expected = sum(w * loss for w, loss in zip(weights, losses, strict=True)) / sum(weights)
+    assert progress["recent_loss"] == pytest.approx(expected)

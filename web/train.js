@@ -98,9 +98,9 @@ class TrainingPanel {
     if (progress.batch) {
       const x = offset + progress.epoch - 1 + progress.batch / progress.batches_per_epoch;
       const points = {};
-      if (progress.slice_loss !== undefined) {
-        points.loss = [x, progress.slice_loss];
-        points.accuracy = [x, progress.slice_accuracy];
+      if (progress.recent_loss !== undefined) {
+        points.loss = [x, progress.recent_loss];
+        points.accuracy = [x, progress.recent_accuracy];
       }
       const ended = progress.history[progress.history.length - 1];
       if (ended && progress.batch === progress.batches_per_epoch && ended.epoch === offset + progress.epoch) {

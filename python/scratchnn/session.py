@@ -17,6 +17,8 @@ import numpy as np
 from .network import Params
 from .training import evaluate, training_steps
 
+RECENT = 1000  # examples behind the live chart's training loss and accuracy
+
 
 class TrainingSession:
     """Gradient descent on (X, Y) that advances only when ``run`` is called."""
@@ -47,13 +49,15 @@ class TrainingSession:
         self.done = False
         self._loss_sum = self._correct = self._count = 0.0
         self._epoch_seconds = 0.0
+        # Moving averages of the batch loss and accuracy over about the last RECENT examples,
+        # for a live chart that does not depend on how the time slices fall.
+        self._recent_loss = self._recent_accuracy = self._recent_weight = 0.0
 
     def run(self, seconds: float = 0.05) -> dict[str, Any]:
         """Take gradient steps for about ``seconds`` (at least one step, and never past an epoch's
         end, so the caller sees every epoch's summary); return the progress as plain values."""
         started = time.perf_counter()
         report, epoch_ended = None, False
-        slice_loss = slice_correct = slice_count = 0.0
         while not self.done:
             report = next(self.steps, None)
             if report is None:
@@ -68,9 +72,7 @@ class TrainingSession:
             self._loss_sum += report.loss * report.examples
             self._correct += report.accuracy * report.examples
             self._count += report.examples
-            slice_loss += report.loss * report.examples
-            slice_correct += report.accuracy * report.examples
-            slice_count += report.examples
+            self._remember_recent(report.loss, report.accuracy, report.examples)
             if report.batch == report.batches_per_epoch:
                 epoch_ended = True
                 break
@@ -83,9 +85,21 @@ class TrainingSession:
             self._finish_epoch(report.epoch)
             self.done = report.epoch == self.epochs
         progress = self.progress(report)
-        if slice_count:  # this slice's own figures: the mean over its batches
-            progress |= {"slice_loss": slice_loss / slice_count, "slice_accuracy": slice_correct / slice_count}
+        if self._recent_weight:
+            progress |= {
+                "recent_loss": self._recent_loss / self._recent_weight,
+                "recent_accuracy": self._recent_accuracy / self._recent_weight,
+            }
         return progress
+
+    def _remember_recent(self, loss: float, accuracy: float, examples: int) -> None:
+        """Exponential moving averages: each batch of b examples keeps a share
+        decay = max(0, 1 - b / RECENT) of the old average. Dividing by the running weight (the
+        same average of 1s) removes the pull towards the starting 0 in the first batches."""
+        decay = max(0.0, 1.0 - examples / RECENT)
+        self._recent_loss = decay * self._recent_loss + (1 - decay) * loss
+        self._recent_accuracy = decay * self._recent_accuracy + (1 - decay) * accuracy
+        self._recent_weight = decay * self._recent_weight + (1 - decay)
 
     def _finish_epoch(self, epoch: int) -> None:
         val_loss, val_accuracy = evaluate(self.params, self.X_val, self.Y_val)
