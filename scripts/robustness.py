@@ -29,12 +29,7 @@ import numpy as np
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "python"))  # run from a checkout without installing
 
-from scratchnn import augment, mnist, training, weights  # noqa: E402
-
-try:
-    from scratchnn import preprocess
-except ImportError:  # the canvas column needs the page's preprocessing module
-    preprocess = None
+from scratchnn import augment, mnist, preprocess, training, weights  # noqa: E402
 
 CANVAS = 280  # the drawing canvas's side in pixels
 Transform = Callable[[np.ndarray, np.random.Generator], np.ndarray]
@@ -88,8 +83,6 @@ def render_on_canvas(image: np.ndarray, zoom: float, top: float, left: float, si
 
 def canvas(X: np.ndarray, rng: np.random.Generator) -> np.ndarray:
     """Each digit drawn 5 to 9 times larger, anywhere on the canvas, then preprocessed as the page does."""
-    if preprocess is None:
-        raise RuntimeError("scratchnn.preprocess is not available")
     out = np.empty_like(X)
     for k in range(X.shape[1]):
         zoom = rng.uniform(5, 9)
@@ -124,9 +117,6 @@ def transformed_sets(
     """Each transform applied to X with its own generator, seeded from (seed, its position)."""
     sets = {}
     for i, (name, transform) in enumerate(transforms.items()):
-        if name == "canvas" and preprocess is None:
-            print("(scratchnn.preprocess is not there: no canvas column)", file=sys.stderr)
-            continue
         started = time.perf_counter()
         sets[name] = transform(X, np.random.default_rng([seed, i])).astype(X.dtype, copy=False)
         print(f"{name}: {time.perf_counter() - started:.1f}s", file=sys.stderr)

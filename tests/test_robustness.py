@@ -64,7 +64,6 @@ def test_render_on_canvas_is_the_digit_enlarged():
     assert rows.min() == pytest.approx(30 + 5 * 10, abs=3) and cols.min() == pytest.approx(60 + 5 * 12, abs=3)
 
 
-@pytest.mark.skipif(robustness.preprocess is None, reason="scratchnn.preprocess is not there yet")
 def test_the_canvas_path_gives_back_an_mnist_like_digit(mnist_data):
     X = mnist_data.X_test[:, :50]
     back = robustness.canvas(X, np.random.default_rng(0))
