@@ -33,8 +33,11 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "python"))  # run from a checkout without installing
+sys.path.insert(0, str(ROOT / "benchmarks"))  # the benchmark library, outside the package
 
-from scratchnn import bench, mnist  # noqa: E402
+import numpy_vs_pytorch as bench  # noqa: E402
+
+from scratchnn import mnist  # noqa: E402
 from scratchnn.presets import PRESETS  # noqa: E402
 
 

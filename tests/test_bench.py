@@ -1,4 +1,4 @@
-"""bench.py and scripts/bench.py: a smoke test at tiny sizes. Shapes and signs only: speed
+"""benchmarks/numpy_vs_pytorch.py and scripts/bench.py: a smoke test at tiny sizes. Shapes and signs only: speed
 targets live in the benchmark itself, never in tests (the machines are shared and noisy)."""
 
 from __future__ import annotations
@@ -11,9 +11,11 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from scratchnn import bench, network
+from scratchnn import network
 
 ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT / "benchmarks"))
+import numpy_vs_pytorch as bench  # noqa: E402
 
 
 @pytest.fixture()

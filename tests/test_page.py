@@ -63,7 +63,7 @@ def test_predict_input_skips_preprocessing(model, mnist_data):
     x = mnist_data.X_test[:, 1]
     result = page.predict_input(model, x.tolist())
     np.testing.assert_array_equal(np.asarray(result["image"], dtype=np.float32), x)
-    A2 = network.forward(model.params, x.reshape(784, 1))[3]
+    A2 = network.forward(model.params, x.reshape(784, 1)).A2
     np.testing.assert_allclose(result["probabilities"], A2[:, 0], atol=1e-7)
 
 

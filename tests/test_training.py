@@ -48,8 +48,7 @@ def test_momentum_step_by_hand(rng):
     X, Y = rng.random((784, 16)), rng.integers(0, 10, 16)
     velocity = {k: np.full_like(P, 0.01) for k, P in params.items()}
     before = {k: P.copy() for k, P in params.items()}
-    Z1, A1, _Z2, A2 = network.forward(params, X)
-    grads = network.backward(params, X, Y, Z1, A1, A2)
+    grads = network.backward(params, X, Y, network.forward(params, X))
     training.gradient_step(params, velocity, X, Y, lr=0.5, momentum=0.9)
     for k in params:
         v = 0.9 * 0.01 - 0.5 * grads[k]
@@ -135,7 +134,7 @@ def test_a_huge_learning_rate_kills_the_relus_but_keeps_numbers_finite(mnist_dat
         history = training.train(params, X, Y, epochs=3, lr=1e4, batch_size=100)
     assert all(np.isfinite(P).all() for P in params.values())
     assert history[-1].accuracy < 0.3
-    assert not network.forward(params, X)[1].any()  # A1 is all zeros: dead ReLUs
+    assert not network.forward(params, X).A1.any()  # A1 is all zeros: dead ReLUs
 
 
 @pytest.mark.parametrize(
@@ -161,4 +160,4 @@ def test_evaluate_agrees_with_predict(mnist_data):
     X, Y = mnist_data.X_val, mnist_data.Y_val
     loss, acc = training.evaluate(params, X, Y, batch_size=300)
     assert acc == network.accuracy(network.predict(params, X), Y)
-    assert loss == pytest.approx(network.cross_entropy(network.forward(params, X)[3], Y), rel=1e-5)
+    assert loss == pytest.approx(network.cross_entropy(network.forward(params, X).A2, Y), rel=1e-5)

@@ -71,8 +71,8 @@ def classify(model: Model, prepared: preprocess.Prepared) -> dict[str, Any]:
         }
     else:
         X = prepared.X.astype(model.params["W1"].dtype)
-        _, A1, _, A2 = network.forward(model.params, X)
-        a1, a2 = A1[:, 0].astype(np.float64), A2[:, 0].astype(np.float64)
+        outputs = network.forward(model.params, X)
+        a1, a2 = outputs.A1[:, 0].astype(np.float64), outputs.A2[:, 0].astype(np.float64)
         top = a1.max()
         result = {
             "digit": int(np.argmax(a2)),

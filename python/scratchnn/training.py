@@ -2,10 +2,12 @@
 
 One step, for a batch of m columns of X (the original's update, with optional momentum):
 
-    Z1, A1, Z2, A2 = forward(params, X)
-    dW1, db1, dW2, db2 = backward(...)
+    cache = forward(params, X)              Z1, A1, Z2, A2
+    grads = backward(params, X, Y, cache)   dW1, db1, dW2, db2
     V  = momentum * V - alpha * dW          (V starts at 0; momentum 0 gives the original)
     W  = W + V                              (for each of W1, b1, W2, b2)
+
+The steps run network.py's math from fast.py (the same numbers, made fast: see there).
 
 ``batch_size=None`` uses all examples in every step: the original's full-batch gradient
 descent, where one "epoch" is one iteration. This module does no file or network I/O, so the
@@ -20,7 +22,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .network import Params, accuracy, backward, cross_entropy, forward
+from . import fast
+from .network import Params, accuracy, cross_entropy, forward
 
 
 @dataclass
@@ -52,7 +55,7 @@ def evaluate(params: Params, X: np.ndarray, Y: np.ndarray, batch_size: int = 10_
     """Mean cross-entropy loss and accuracy of the network on (X, Y), in chunks of columns."""
     total_loss, correct = 0.0, 0
     for start in range(0, Y.size, batch_size):
-        A2 = forward(params, X[:, start : start + batch_size])[3]
+        A2 = forward(params, X[:, start : start + batch_size]).A2
         Y_chunk = Y[start : start + batch_size]
         total_loss += cross_entropy(A2, Y_chunk) * Y_chunk.size
         correct += int(np.sum(np.argmax(A2, axis=0) == Y_chunk))
@@ -66,26 +69,23 @@ def gradient_step(
     Y: np.ndarray,
     lr: float,
     momentum: float = 0.0,
-    workspace: Params | None = None,
+    workspace: fast.Workspace | None = None,
 ) -> tuple[float, float]:
-    """One step of gradient descent on the batch (X, Y), updating params in place.
+    """One step of gradient descent on the batch (X, Y), updating params and velocity in place.
 
     Returns the batch's loss and accuracy as measured by this step's forward pass.
     ``workspace``: a dict that forward and backward reuse for their large intermediate arrays
-    from one step to the next (``training_steps`` passes one; see ``network.buffer``).
+    from one step to the next (``training_steps`` passes one; see ``fast.buffer``).
     """
-    Z1, A1, _Z2, A2 = forward(params, X, workspace)
-    grads = backward(params, X, Y, Z1, A1, A2, workspace)
-    for name, dP in grads.items():
-        dP *= lr  # alpha dW, in place: this step's gradients are not needed afterwards
-        if momentum:
-            V = velocity[name]
-            V *= momentum
-            V -= dP
-            params[name] += V
-        else:
-            params[name] -= dP
-    return cross_entropy(A2, Y), accuracy(np.argmax(A2, axis=0), Y)
+    cache = fast.forward(params, X, workspace)
+    grads = fast.backward(params, X, Y, cache, workspace)
+    for name, dW in grads.items():
+        dW *= lr  # in place: this step's gradients are not needed afterwards
+        V = velocity[name]
+        V *= momentum
+        V -= dW  # V = momentum V - lr dW
+        params[name] += V  # W = W + V
+    return cross_entropy(cache.A2, Y), accuracy(np.argmax(cache.A2, axis=0), Y)
 
 
 def training_steps(
@@ -112,7 +112,7 @@ def training_steps(
     check_hyperparameters(epochs=epochs, lr=lr, batch_size=batch_size, momentum=momentum, lr_decay=lr_decay)
     rng = np.random.default_rng(seed)
     velocity = {name: np.zeros_like(P) for name, P in params.items()}
-    workspace: Params = {}  # Z1, A1, dZ1, ReLU'(Z1): the same arrays every step of the same shape
+    workspace: fast.Workspace = {}  # Z1, A1, dZ1, ReLU'(Z1): the same arrays every step of the same shape
     m = Y.size
     size = m if batch_size is None else min(batch_size, m)
     batches_per_epoch = -(-m // size)  # ceil(m / size)

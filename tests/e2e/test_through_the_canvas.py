@@ -53,7 +53,7 @@ def test_100_mnist_digits_drawn_on_the_canvas(blank: App, mnist_data):
 def test_browser_forward_equals_cpython_forward(blank: App, mnist_data):
     params, _ = weights.load(WEIGHTS / "default.json")
     X = mnist_data.X_test[:, 100:120]  # 20 test images, float32
-    A2 = network.forward(params, X)[3]
+    A2 = network.forward(params, X).A2
     browser = blank.page.evaluate(
         "async (inputs) => { const out = []; for (const x of inputs) out.push(await window.scratchnn.predictInput(x));"
         " return out; }",

@@ -1,6 +1,7 @@
 """Benchmarks: the NumPy trainer against PyTorch on the CPU, measured side by side in one run.
 
-What is timed (``scripts/bench.py`` is the command-line shell around this module):
+What is timed (``scripts/bench.py`` is the command-line shell around this module, which lives
+outside the package: the learner's ``scratchnn`` holds no benchmark code):
 
 - **training**: seconds per epoch over the training images, for each hidden size H, batch size
   (128, or the full batch: one step per epoch, the original's method) and dtype. The NumPy
@@ -43,8 +44,8 @@ from types import ModuleType
 
 import numpy as np
 
-from . import network, training
-from .network import N_CLASSES, N_INPUTS
+from scratchnn import network, training
+from scratchnn.network import N_CLASSES, N_INPUTS
 
 HIDDEN_SIZES = (10, 128, 800)
 BATCH_SIZES: tuple[int | None, ...] = (128, None)  # None: the full batch
