@@ -45,6 +45,7 @@ from dataclasses import asdict, dataclass
 from typing import Any
 
 import numpy as np
+from numpy.typing import ArrayLike
 
 SIDE = 28
 PIXELS = SIDE * SIDE
@@ -69,7 +70,7 @@ def as_columns(images: np.ndarray) -> np.ndarray:
     return images.reshape(-1, PIXELS).T
 
 
-def inverse_affine(rotation: np.ndarray, scale: np.ndarray, shear: np.ndarray) -> np.ndarray:
+def inverse_affine(rotation: ArrayLike, scale: ArrayLike, shear: ArrayLike) -> np.ndarray:
     """A = M^-1 for M = R(theta) H(h) S(k), per image; angles in degrees. Returns (b, 2, 2)
     (or (2, 2) for scalars; the three arguments broadcast).
 

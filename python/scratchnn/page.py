@@ -61,6 +61,7 @@ def describe(model: Model) -> dict[str, Any]:
 def classify(model: Model, prepared: preprocess.Prepared) -> dict[str, Any]:
     """Run the forward pass on a prepared 28x28 input (see the module docstring for the result)."""
     started = time.perf_counter()
+    result: dict[str, Any]
     if prepared.empty:
         result = {
             "digit": None,

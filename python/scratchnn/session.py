@@ -3,19 +3,21 @@
 A browser worker cannot be interrupted while Python runs. So the worker asks for a slice —
 "train for about 50 ms" — posts the progress, lets its event loop run (a Stop message, a
 prediction request), and asks for the next slice. ``TrainingSession`` keeps what must live
-between slices: the parameters, the generator from ``training.training_steps``, and the running
-figures of the current epoch. Plain Python and NumPy, no I/O: CPython tests it, Pyodide runs it.
+between slices: the parameters and the generator of ``training.epochs_of`` (the same epoch loop
+as ``training.train``, paused between slices). Plain Python and NumPy, no I/O: CPython tests it,
+Pyodide runs it.
 """
 
 from __future__ import annotations
 
 import time
+from dataclasses import asdict
 from typing import Any
 
 import numpy as np
 
 from .network import Params
-from .training import evaluate, training_steps
+from .training import BatchReport, epochs_of, training_steps
 
 RECENT = 1000  # examples behind the live chart's training loss and accuracy
 
@@ -38,17 +40,13 @@ class TrainingSession:
         seed: int = 0,
     ):
         self.params = params  # updated in place: predictions made between slices use the latest weights
-        self.X_val, self.Y_val = X_val, Y_val
         self.epochs = epochs
-        self.steps = training_steps(
-            params, X, Y, epochs=epochs, lr=lr, batch_size=batch_size, momentum=momentum, seed=seed
-        )
+        steps = training_steps(params, X, Y, epochs=epochs, lr=lr, batch_size=batch_size, momentum=momentum, seed=seed)
+        self.steps = epochs_of(steps, params, X_val, Y_val, lr)
         self.examples_seen = 0
         self.train_seconds = 0.0
         self.history: list[dict[str, float]] = []  # one entry per finished epoch
         self.done = False
-        self._loss_sum = self._correct = self._count = 0.0
-        self._epoch_seconds = 0.0
         # Moving averages of the batch loss and accuracy over about the last RECENT examples,
         # for a live chart that does not depend on how the time slices fall.
         self._recent_loss = self._recent_accuracy = self._recent_weight = 0.0
@@ -57,33 +55,22 @@ class TrainingSession:
         """Take gradient steps for about ``seconds`` (at least one step, and never past an epoch's
         end, so the caller sees every epoch's summary); return the progress as plain values."""
         started = time.perf_counter()
-        report, epoch_ended = None, False
+        report = None
         while not self.done:
-            report = next(self.steps, None)
-            if report is None:
+            item = next(self.steps, None)  # one gradient step (and at an epoch's end, its summary)
+            if item is None:
                 self.done = True
                 break
-            if not np.isfinite(report.loss):
-                raise FloatingPointError(
-                    f"the loss became {report.loss} at epoch {report.epoch}: training diverged "
-                    "(try a smaller learning rate)"
-                )
+            report, summary = item
             self.examples_seen += report.examples
-            self._loss_sum += report.loss * report.examples
-            self._correct += report.accuracy * report.examples
-            self._count += report.examples
             self._remember_recent(report.loss, report.accuracy, report.examples)
-            if report.batch == report.batches_per_epoch:
-                epoch_ended = True
+            if summary is not None:
+                self.history.append(asdict(summary))
+                self.done = summary.epoch == self.epochs
                 break
             if time.perf_counter() - started >= seconds:
                 break
-        seconds = time.perf_counter() - started
-        self.train_seconds += seconds
-        self._epoch_seconds += seconds
-        if epoch_ended:
-            self._finish_epoch(report.epoch)
-            self.done = report.epoch == self.epochs
+        self.train_seconds += time.perf_counter() - started
         progress = self.progress(report)
         if self._recent_weight:
             progress |= {
@@ -101,20 +88,7 @@ class TrainingSession:
         self._recent_accuracy = decay * self._recent_accuracy + (1 - decay) * accuracy
         self._recent_weight = decay * self._recent_weight + (1 - decay)
 
-    def _finish_epoch(self, epoch: int) -> None:
-        val_loss, val_accuracy = evaluate(self.params, self.X_val, self.Y_val)
-        self.history.append({
-            "epoch": epoch,
-            "loss": self._loss_sum / self._count,
-            "accuracy": self._correct / self._count,
-            "val_loss": val_loss,
-            "val_accuracy": val_accuracy,
-            "seconds": self._epoch_seconds,  # the epoch's gradient steps (validation not included)
-        })  # fmt: skip
-        self._loss_sum = self._correct = self._count = 0.0
-        self._epoch_seconds = 0.0
-
-    def progress(self, report=None) -> dict[str, Any]:
+    def progress(self, report: BatchReport | None = None) -> dict[str, Any]:
         """Where training stands, as JSON-ready values for the page."""
         progress: dict[str, Any] = {
             "done": self.done,

@@ -134,6 +134,48 @@ def training_steps(
             yield BatchReport(epoch + 1, batch + 1, batches_per_epoch, loss, acc, Y_batch.size)
 
 
+def epochs_of(
+    steps: Iterator[BatchReport],
+    params: Params,
+    X_val: np.ndarray | None = None,
+    Y_val: np.ndarray | None = None,
+    lr: float = 0.0,
+    lr_decay: float = 1.0,
+) -> Iterator[tuple[BatchReport, EpochReport | None]]:
+    """The one epoch loop: ``steps`` (from training_steps) with each epoch's totals.
+
+    Yields ``(batch report, None)`` after every step and ``(batch report, epoch report)`` after
+    an epoch's last step: its loss and accuracy averaged over its examples, the validation loss
+    and accuracy on (X_val, Y_val) when given, and the seconds spent in its steps (time the
+    caller spends between two steps is not counted, nor is validation). The loss becoming NaN
+    or infinite raises FloatingPointError at once, so broken weights are never kept.
+    """
+    loss_sum = correct = seen = seconds = 0.0
+    resumed = time.perf_counter()
+    for report in steps:
+        if not np.isfinite(report.loss):
+            raise FloatingPointError(
+                f"the loss became {report.loss} at epoch {report.epoch}, batch {report.batch}: "
+                f"training diverged (try a smaller learning rate than {lr:g})"
+            )
+        loss_sum += report.loss * report.examples
+        correct += report.accuracy * report.examples
+        seen += report.examples
+        seconds += time.perf_counter() - resumed
+        summary = None
+        if report.batch == report.batches_per_epoch:
+            val_loss = val_acc = None
+            if X_val is not None and Y_val is not None:
+                val_loss, val_acc = evaluate(params, X_val, Y_val)
+            summary = EpochReport(
+                report.epoch, loss_sum / seen, correct / seen, val_loss, val_acc, seconds,
+                lr * lr_decay ** (report.epoch - 1),
+            )  # fmt: skip
+            loss_sum = correct = seen = seconds = 0.0
+        yield report, summary
+        resumed = time.perf_counter()
+
+
 def train(
     params: Params,
     X: np.ndarray,
@@ -151,44 +193,23 @@ def train(
     on_epoch: Callable[[EpochReport], None] | None = None,
     on_batch: Callable[[BatchReport], None] | None = None,
 ) -> list[EpochReport]:
-    """Run ``training_steps`` to the end; after each epoch, evaluate on (X_val, Y_val).
+    """Train to the end; after each epoch, evaluate on (X_val, Y_val) (see ``epochs_of``).
 
-    ``on_batch`` sees every BatchReport, ``on_epoch`` every EpochReport. The loss becoming
-    NaN or infinite raises FloatingPointError at once, so broken weights are never kept.
-    Returns the list of EpochReports (the training history).
+    ``on_batch`` sees every BatchReport, ``on_epoch`` every EpochReport. A NaN or infinite
+    loss raises FloatingPointError. Returns the list of EpochReports (the training history).
     """
-    history: list[EpochReport] = []
-    loss_sum = correct = seen = 0.0
-    started = time.perf_counter()
     steps = training_steps(
         params, X, Y, epochs=epochs, lr=lr, batch_size=batch_size, momentum=momentum,
         lr_decay=lr_decay, seed=seed, augment=augment,
     )  # fmt: skip
-    for report in steps:
-        if not np.isfinite(report.loss):
-            raise FloatingPointError(
-                f"the loss became {report.loss} at epoch {report.epoch}, batch {report.batch}: "
-                f"training diverged (try a smaller learning rate than {lr})"
-            )
-        loss_sum += report.loss * report.examples
-        correct += report.accuracy * report.examples
-        seen += report.examples
+    history: list[EpochReport] = []
+    for report, summary in epochs_of(steps, params, X_val, Y_val, lr, lr_decay):
         if on_batch is not None:
             on_batch(report)
-        if report.batch == report.batches_per_epoch:
-            seconds = time.perf_counter() - started
-            val_loss = val_acc = None
-            if X_val is not None and Y_val is not None:
-                val_loss, val_acc = evaluate(params, X_val, Y_val)
-            summary = EpochReport(
-                report.epoch, loss_sum / seen, correct / seen, val_loss, val_acc, seconds,
-                lr * lr_decay ** (report.epoch - 1),
-            )  # fmt: skip
+        if summary is not None:
             history.append(summary)
             if on_epoch is not None:
                 on_epoch(summary)
-            loss_sum = correct = seen = 0.0
-            started = time.perf_counter()
     return history
 
 
