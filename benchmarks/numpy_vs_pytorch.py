@@ -30,6 +30,7 @@ repeats; ratios taken within one run hold even when the absolute times drift.
 
 from __future__ import annotations
 
+import dataclasses
 import importlib
 import importlib.util
 import os
@@ -45,6 +46,7 @@ from types import ModuleType
 import numpy as np
 
 from scratchnn import network, training
+from scratchnn.config import PRESETS
 from scratchnn.network import N_CLASSES, N_INPUTS
 
 HIDDEN_SIZES = (10, 128, 800)
@@ -355,19 +357,15 @@ def time_to_accuracy(
     """Train a preset (with its augmentation, if it has one) on data (an MnistData) in
     ``dtype``; after each epoch, measure the test accuracy (not timed). Returns the training
     seconds until the accuracy first reached ``target``; stops there unless ``to_the_end``."""
-    from .augment import Augment
-    from .presets import PRESETS
-
-    config = dict(PRESETS[preset], dtype=dtype)
-    params = network.init_params(config["hidden"], config["init"], dtype, seed=0)
+    config = dataclasses.replace(PRESETS[preset], dtype=dtype)
+    params = network.init_params(config.hidden, config.init, dtype, seed=0)
     X = data.X_train.astype(dtype, order="F", copy=False)
     X_test = data.X_test.astype(dtype, order="F", copy=False)
     elapsed, reached, epochs_to = 0.0, None, None
     accuracy, epochs_run = 0.0, 0
     steps = training.training_steps(
-        params, X, data.Y_train, epochs=config["epochs"], lr=config["lr"], batch_size=config["batch_size"],
-        momentum=config["momentum"], lr_decay=config["lr_decay"], seed=0,
-        augment=Augment.from_dict(config.get("augment")),
+        params, X, data.Y_train, epochs=config.epochs, lr=config.lr, batch_size=config.batch_size,
+        momentum=config.momentum, lr_decay=config.lr_decay, seed=0, augment=config.augment,
     )  # fmt: skip
     started = time.perf_counter()
     for report in steps:
@@ -385,12 +383,10 @@ def time_to_accuracy(
 
 def describe_preset(preset: str = "default") -> str:
     """A preset in a few words: H, batch, momentum, epochs, augmentation."""
-    from .presets import PRESETS
-
     c = PRESETS[preset]
-    batch = "full batch" if c["batch_size"] is None else f"batch {c['batch_size']}"
-    return f"H {c['hidden']}, {batch}, momentum {c['momentum']}, up to {c['epochs']} epochs" + (
-        ", augmented" if c.get("augment") else ""
+    batch = "full batch" if c.batch_size is None else f"batch {c.batch_size}"
+    return f"H {c.hidden}, {batch}, momentum {c.momentum}, up to {c.epochs} epochs" + (
+        ", augmented" if c.augment else ""
     )
 
 

@@ -20,7 +20,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "python"))  # run from a checkout without installing
 
 from scratchnn import augment, mnist, network, training  # noqa: E402
-from scratchnn.presets import PRESETS  # noqa: E402
+from scratchnn.config import PRESETS  # noqa: E402
 
 
 def time_augment(aug: augment.Augment, X: np.ndarray, batch_size: int, seed: int) -> float:
@@ -43,25 +43,23 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     data = mnist.load(args.data_dir)
     default = PRESETS["default"]
-    augments = {name: cfg["augment"] for name, cfg in PRESETS.items() if cfg.get("augment")}
-    augments["affine only"] = dict(rotate=15, scale=0.15, shear=0.2, shift=3)
-    augments["elastic only"] = dict(alpha=20, sigma=4)
-    widths = sorted({128, default["hidden"]})  # 128: the first `default`, before it was augmented
+    augments = {name: cfg.augment for name, cfg in PRESETS.items() if cfg.augment}
+    augments["affine only"] = augment.Augment(rotate=15, scale=0.15, shear=0.2, shift=3)
+    augments["elastic only"] = augment.Augment(alpha=20, sigma=4)
+    widths = sorted({128, default.hidden})  # 128: the first `default`, before it was augmented
     epoch, costs = {h: [] for h in widths}, {name: [] for name in augments}
     for repeat in range(args.repeat):
         for hidden in widths:
-            params = network.init_params(hidden, default["init"], default["dtype"], seed=repeat)
+            params = network.init_params(hidden, default.init, default.dtype, seed=repeat)
             history = training.train(
-                params, data.X_train, data.Y_train, epochs=1, lr=default["lr"], batch_size=default["batch_size"],
-                momentum=default["momentum"], seed=repeat,
+                params, data.X_train, data.Y_train, epochs=1, lr=default.lr, batch_size=default.batch_size,
+                momentum=default.momentum, seed=repeat,
             )  # fmt: skip
             epoch[hidden].append(history[0].seconds)
-        for name, settings in augments.items():
-            costs[name].append(time_augment(augment.Augment(**settings), data.X_train, default["batch_size"], repeat))
+        for name, augmenter in augments.items():
+            costs[name].append(time_augment(augmenter, data.X_train, default.batch_size, repeat))
     for hidden, seconds in epoch.items():
-        print(
-            f"one epoch, {hidden} hidden units, batches of {default['batch_size']}, unaugmented: {min(seconds):.2f} s"
-        )
+        print(f"one epoch, {hidden} hidden units, batches of {default.batch_size}, unaugmented: {min(seconds):.2f} s")
     for name, seconds in costs.items():
         ratios = ", ".join(f"{min(seconds) / min(epoch[h]):.2f} x the {h}-unit epoch" for h in widths)
         print(

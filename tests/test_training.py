@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from scratchnn import network, training
-from scratchnn.presets import PRESETS
+from scratchnn.config import PRESETS
 
 
 def small_slice(mnist_data, m=2000, dtype="float64"):
@@ -17,9 +17,9 @@ def test_seed_preset_step_equals_the_originals_formulas_by_hand(mnist_data):
     """One full-batch step of the `seed` preset, against the original's code written out."""
     config = PRESETS["seed"]
     X, Y = small_slice(mnist_data, 500)
-    params = network.init_params(10, init=config["init"], dtype=config["dtype"], seed=7)
+    params = network.init_params(10, init=config.init, dtype=config.dtype, seed=7)
     W1, b1, W2, b2 = (params[k].copy() for k in ("W1", "b1", "W2", "b2"))
-    alpha, m = config["lr"], Y.size
+    alpha, m = config.lr, Y.size
 
     # The original (with its bias gradient fixed to one number per unit):
     Z1 = W1.dot(X) + b1
@@ -36,7 +36,7 @@ def test_seed_preset_step_equals_the_originals_formulas_by_hand(mnist_data):
     db1 = 1 / m * np.sum(dZ1, axis=1, keepdims=True)
     expected = {"W1": W1 - alpha * dW1, "b1": b1 - alpha * db1, "W2": W2 - alpha * dW2, "b2": b2 - alpha * db2}
 
-    steps = training.training_steps(params, X, Y, epochs=1, lr=alpha, batch_size=config["batch_size"])
+    steps = training.training_steps(params, X, Y, epochs=1, lr=alpha, batch_size=config.batch_size)
     report = next(steps)
     assert (report.batch, report.batches_per_epoch, report.examples) == (1, 1, 500)
     for name in expected:

@@ -23,6 +23,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from . import fast
+from .config import check_hyperparameters
 from .network import Params, accuracy, cross_entropy, forward
 
 
@@ -211,19 +212,3 @@ def train(
             if on_epoch is not None:
                 on_epoch(summary)
     return history
-
-
-def check_hyperparameters(
-    *, epochs: int, lr: float, batch_size: int | None, momentum: float, lr_decay: float = 1.0
-) -> None:
-    """Raise ValueError naming the first hyperparameter that makes no sense."""
-    if not isinstance(epochs, int) or epochs < 1:
-        raise ValueError(f"epochs must be a whole number of at least 1, got {epochs!r}")
-    if not np.isfinite(lr) or lr <= 0:
-        raise ValueError(f"the learning rate must be a positive finite number, got {lr!r}")
-    if batch_size is not None and (not isinstance(batch_size, int) or batch_size < 1):
-        raise ValueError(f"batch_size must be a whole number of at least 1 (or None), got {batch_size!r}")
-    if not np.isfinite(momentum) or not 0 <= momentum < 1:
-        raise ValueError(f"momentum must be in [0, 1), got {momentum!r}")
-    if not np.isfinite(lr_decay) or not 0 < lr_decay <= 1:
-        raise ValueError(f"lr_decay must be in (0, 1], got {lr_decay!r}")
