@@ -13,12 +13,20 @@ What goes in (and where from):
   installed by ``npm ci`` in web/) plus the numpy wheel. The wheel comes from the folder given
   by ``--wheels`` / ``$SCRATCHNN_PYODIDE_WHEELS`` (default ``../shared/pyodide-0.27.7`` beside
   the checkout) when it holds the file, otherwise from the Pyodide CDN (``--cdn``, which is how
-  the GitHub Pages workflow gets it). Either way its SHA-256 must equal the one in
-  ``pyodide-lock.json``, or the build stops;
-- ``site.json``: the manifest the worker reads first (package file, models, versions).
+  the GitHub Pages workflow gets it). Every Pyodide file is checked against the SHA-256 pinned
+  below (``PYODIDE_SHA256``), or the build stops;
+- ``site.json``: the manifest the worker reads first: the package, the models and the training
+  data, each with its SHA-256 (the worker checks every file it fetches against it), the limits
+  of a weights upload, versions;
+- ``.scratchnn-site``: the marker that says "this folder is a site build" (see below).
 
 Every URL in the site is relative, so the page makes no request to any other host and works
-offline once served. The site is built in a temporary folder and renamed into place.
+offline once served.
+
+The output folder is replaced whole, so it must be new, empty, or a previous build (it holds the
+marker file); anything else (a folder with other files in it, a file, a symbolic link) is refused
+and left as it is. The site is built in a staging folder beside it (``.NAME.PID.*``, also marked)
+and renamed into place; the staging folders of a build that was killed are removed by the next.
 """
 
 from __future__ import annotations
@@ -27,6 +35,7 @@ import argparse
 import hashlib
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -49,6 +58,20 @@ PYODIDE_CORE = (
     "pyodide-lock.json",
 )
 PYODIDE_PACKAGES = ("numpy",)  # what the worker loads with loadPackage; numpy depends on nothing else
+# The SHA-256 of every Pyodide file the site ships: the core as npm's pyodide@0.27.7 holds it
+# (web/package-lock.json pins that package's tarball), numpy's wheel as the Pyodide CDN serves it
+# (its SHA-256 is also the one in that pyodide-lock.json). A new Pyodide version needs new pins:
+# `sha256sum` the files of the new npm package and the wheel, and check them against the release.
+PYODIDE_SHA256 = {
+    "pyodide.js": "b4cb23a53aba19c221659b9fb40a2f18281d685691dc06647fb0afd0681baf98",
+    "pyodide.asm.js": "6b4c90de5b7172873f04f21884d0e9d2274e305fe32116558fe3e4fbe3618d51",
+    "pyodide.asm.wasm": "a50dd1843f805a0b7c45b61037ee0d7b26dfe85efe0e18ef95a34ad24e401f5f",
+    "python_stdlib.zip": "16611534726e5d8ac2bd8f926410b2dcb8d6f49aa24913463533b457a2115c16",
+    "pyodide-lock.json": "9c45b916001a750f4102fc287494f3eab215909c7535c626a20db80fd6333e2c",
+    "numpy-2.0.2-cp312-cp312-pyodide_2024_0_wasm32.whl": (
+        "ebb61241d962b98b21597d7ce43b67668a6d5bab3acec4fbe958657320d7cd08"
+    ),
+}
 CDN = f"https://cdn.jsdelivr.net/pyodide/v{PYODIDE_VERSION}/full/"
 PAGE_FILES = ("index.html", "style.css", "favicon.svg", "worker.js")
 MODELS = {  # the page's model picker, in order: name -> what it is (the size is read from the file)
@@ -56,6 +79,13 @@ MODELS = {  # the page's model picker, in order: name -> what it is (the size is
     "tiny": "the original's size",
     "best": "the most accurate on MNIST's test set (1.7 MB, loaded when picked)",
 }
+
+
+MARKER = ".scratchnn-site"  # in every site build (and staging folder): the folder may be replaced whole
+MARKER_TEXT = (
+    "This folder is a site built by ScratchNN's scripts/build_site.py.\n"
+    "The next build deletes and replaces the whole folder: keep nothing of yours in it.\n"
+)
 
 
 class BuildError(RuntimeError):
@@ -91,25 +121,45 @@ def zip_package(source: Path, target: Path) -> str:
 
 
 def copy_weights(source: Path, out: Path) -> list[dict]:
-    """Validate and copy web/weights/<model>.json; return the models for the manifest."""
+    """Copy and validate web/weights/<model>.json; return the models for the manifest, each with
+    its file's SHA-256 and size (the worker checks the file against them)."""
     (out / "weights").mkdir()
     models = []
     for name, label in MODELS.items():
-        path = source / f"{name}.json"
+        target = out / "weights" / f"{name}.json"
+        if not (source / target.name).is_file():
+            raise BuildError(f"web/weights/{target.name} is missing")
+        shutil.copy2(source / target.name, target)
         try:
-            params, metadata = weights.load(path)
+            params, metadata = weights.load(target)  # the copy: what the site ships is what was checked
         except weights.WeightsError as error:
-            raise BuildError(str(error)) from error
-        shutil.copy2(path, out / "weights" / path.name)
+            raise BuildError(f"web/weights/{target.name}: {error}") from error
         models.append(
             {
                 "name": name,
                 "label": f"{int(params['W1'].shape[0])} hidden units: {label}",
                 "hidden": int(params["W1"].shape[0]),
                 "test_accuracy": metadata.get("test_accuracy"),
+                "file": f"weights/{target.name}",
+                "sha256": sha256(target),
+                "bytes": target.stat().st_size,
             }
         )
     return models
+
+
+def check_pinned(path: Path, origin: str) -> None:
+    """``path`` (a copied Pyodide file) must have the SHA-256 pinned for its name; ``origin`` is
+    where it came from, for the message."""
+    expected = PYODIDE_SHA256.get(path.name)
+    if expected is None:
+        raise BuildError(f"{path.name} (from {origin}) has no SHA-256 pinned in build_site.py's PYODIDE_SHA256")
+    actual = sha256(path)
+    if actual != expected:
+        raise BuildError(
+            f"{path.name} from {origin}: SHA-256 {actual}, but build_site.py pins {expected} "
+            f"for Pyodide {PYODIDE_VERSION}; the file is damaged or not Pyodide's own"
+        )
 
 
 def copy_pyodide_core(npm_package: Path, out: Path) -> dict:
@@ -121,13 +171,16 @@ def copy_pyodide_core(npm_package: Path, out: Path) -> dict:
     if version != PYODIDE_VERSION:
         raise BuildError(f"{npm_package} is Pyodide {version}, expected {PYODIDE_VERSION}: run `npm ci` in web/")
     for name in PYODIDE_CORE:
+        if not (npm_package / name).is_file():
+            raise BuildError(f"{npm_package / name} is missing: run `npm ci` in web/")
         shutil.copy2(npm_package / name, out / name)
-    return json.loads((npm_package / "pyodide-lock.json").read_text())
+        check_pinned(out / name, str(npm_package))
+    return json.loads((out / "pyodide-lock.json").read_text())
 
 
-def fetch_wheel(file_name: str, expected: str, wheels: Path, cdn: str | None, target: Path) -> str:
-    """Put ``file_name`` at ``target`` from the local folder, else the CDN; check its SHA-256.
-    Returns where it came from."""
+def fetch_wheel(file_name: str, wheels: Path, cdn: str | None, target: Path) -> str:
+    """Put ``file_name`` at ``target`` from the local folder, else the CDN; check its pinned
+    SHA-256. Returns where it came from."""
     local = wheels / file_name
     if local.is_file():
         shutil.copyfile(local, target)  # not copy2: the source folder may be read-only
@@ -144,9 +197,7 @@ def fetch_wheel(file_name: str, expected: str, wheels: Path, cdn: str | None, ta
         origin = cdn + file_name
     else:
         raise BuildError(f"{file_name}: not in {wheels}, and --no-cdn was given")
-    actual = sha256(target)
-    if actual != expected:
-        raise BuildError(f"{file_name} from {origin}: SHA-256 {actual}, but pyodide-lock.json says {expected}")
+    check_pinned(target, origin)
     return origin
 
 
@@ -168,7 +219,7 @@ def write_subset(out: Path, n_train: int = SUBSET_TRAIN) -> dict:
     else:
         try:
             data = subset.build(mnist.read_raw(), n_train=n_train)
-        except (OSError, ValueError) as error:
+        except (OSError, ValueError, mnist.MnistError) as error:
             raise BuildError(f"cannot build the MNIST subset for training in the page: {error}") from error
         cached.parent.mkdir(exist_ok=True)
         cached.write_bytes(data)
@@ -190,37 +241,94 @@ def git_commit() -> str | None:
     return result.stdout.strip() or None
 
 
-def build(out: Path, wheels: Path, cdn: str | None, quiet: bool = False) -> Path:
-    """Build the site into ``out`` (replacing it); returns ``out``."""
-    out = out.resolve()
-    out.parent.mkdir(parents=True, exist_ok=True)
-    staging = Path(tempfile.mkdtemp(prefix=f".{out.name}.", dir=out.parent))
+# --- the output folder: replaced only when it is new, empty or a previous build ---
+
+
+def check_output_folder(out: Path) -> None:
+    """Refuse (BuildError) an ``out`` the build must not replace: a symbolic link, anything that
+    is not a folder, a folder that holds files and is not a previous build (no MARKER in it)."""
+    keep = "nothing was changed; give --out a new or empty folder"
+    if out.is_symlink():
+        raise BuildError(f"{out} is a symbolic link: {keep} (or the folder it points to, if that is a site build)")
+    if not out.exists():
+        return
+    if not out.is_dir():
+        raise BuildError(f"{out} is a file, not a folder: {keep}")
+    marker = out / MARKER
+    if marker.is_file() and not marker.is_symlink():
+        return  # a previous build
     try:
-        copy_page(ROOT / "web", staging)
-        package_sha = zip_package(ROOT / "python" / "scratchnn", staging / "scratchnn.zip")
-        models = copy_weights(ROOT / "web" / "weights", staging)
-        (staging / "pyodide").mkdir()
-        lock = copy_pyodide_core(ROOT / "web" / "node_modules" / "pyodide", staging / "pyodide")
-        for name in PYODIDE_PACKAGES:
-            entry = lock["packages"][name]
-            origin = fetch_wheel(
-                entry["file_name"], entry["sha256"], wheels, cdn, staging / "pyodide" / entry["file_name"]
-            )
-            if not quiet:
-                print(f"build_site: {entry['file_name']} from {origin} (SHA-256 verified)")
-        manifest = {
-            "scratchnn": __version__,
-            "commit": git_commit(),
-            "pyodide": PYODIDE_VERSION,
-            "package": {"file": "scratchnn.zip", "sha256": package_sha},
-            "models": models,
-            "training_data": write_subset(staging),  # training in the page (issue 4)
-        }
-        (staging / "site.json").write_text(json.dumps(manifest, indent=1) + "\n")
+        holds_files = any(out.iterdir())
+    except OSError as error:
+        raise BuildError(f"cannot look into {out} ({error.strerror}): {keep}") from error
+    if holds_files:
+        raise BuildError(
+            f"{out} holds files and is not a site built by build_site.py (it has no {MARKER} file): "
+            f"{keep}, or remove this one yourself"
+        )
+
+
+def process_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)  # signal 0: only asks whether the process exists
+    except ProcessLookupError:
+        return False
+    except OSError:
+        return True  # it exists, but is someone else's
+    return True
+
+
+def remove_stale_staging(out: Path) -> None:
+    """Remove the staging folders that a killed build left beside ``out``: named
+    ``.NAME.PID.XXXXXXXX`` (mkdtemp's 8 characters, maybe ``-previous``), marked, and PID is gone."""
+    pattern = re.compile(rf"\.{re.escape(out.name)}\.(\d+)\.[a-z0-9_]{{8}}(-previous)?")
+    for path in out.parent.iterdir():
+        match = pattern.fullmatch(path.name)
+        if match and not path.is_symlink() and (path / MARKER).is_file() and not process_alive(int(match[1])):
+            shutil.rmtree(path, ignore_errors=True)
+
+
+def put_in_place(staging: Path, out: Path) -> None:
+    """Rename the finished ``staging`` folder to ``out``: a previous build there is moved aside
+    (still marked, so a killed build's leftovers are found) and deleted, an empty folder removed."""
+    check_output_folder(out)  # again: the folder may have changed while the site was built
+    if out.is_dir() and any(out.iterdir()):
+        previous = staging.with_name(staging.name + "-previous")
+        out.rename(previous)
+        try:
+            staging.rename(out)
+        except OSError:
+            previous.rename(out)
+            raise
+        shutil.rmtree(previous)
+        return
+    if out.is_dir():
+        out.rmdir()
+    staging.rename(out)
+
+
+def build(out: Path, wheels: Path, cdn: str | None, quiet: bool = False) -> Path:
+    """Build the site into ``out``, replacing it if it is an empty folder or a previous build;
+    returns ``out`` (absolute). Anything else at ``out`` is refused and left untouched."""
+    out = Path(os.path.abspath(out))
+    if not out.name:
+        raise BuildError(f"{out} is the file system's root: give --out a new or empty folder")
+    check_output_folder(out)
+    out = out.parent.resolve() / out.name  # a symbolic link in the parents is fine
+    try:
+        out.parent.mkdir(parents=True, exist_ok=True)
+        remove_stale_staging(out)
+        staging = Path(tempfile.mkdtemp(prefix=f".{out.name}.{os.getpid()}.", dir=out.parent))
+    except OSError as error:
+        raise BuildError(f"cannot write beside {out}: {error}") from error
+    try:
+        (staging / MARKER).write_text(MARKER_TEXT)
+        build_into(staging, wheels, cdn, quiet)
         os.chmod(staging, 0o755)
-        if out.exists():
-            shutil.rmtree(out)
-        staging.rename(out)
+        put_in_place(staging, out)
+    except OSError as error:
+        shutil.rmtree(staging, ignore_errors=True)
+        raise BuildError(f"cannot build the site in {out}: {error}") from error
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)
         raise
@@ -228,6 +336,30 @@ def build(out: Path, wheels: Path, cdn: str | None, quiet: bool = False) -> Path
         size = sum(p.stat().st_size for p in out.rglob("*") if p.is_file())
         print(f"build_site: {out} ({size / 1e6:.1f} MB)")
     return out
+
+
+def build_into(staging: Path, wheels: Path, cdn: str | None, quiet: bool) -> None:
+    """Every file of the site, written into the (new, empty) folder ``staging``."""
+    copy_page(ROOT / "web", staging)
+    package_sha = zip_package(ROOT / "python" / "scratchnn", staging / "scratchnn.zip")
+    models = copy_weights(ROOT / "web" / "weights", staging)
+    (staging / "pyodide").mkdir()
+    lock = copy_pyodide_core(ROOT / "web" / "node_modules" / "pyodide", staging / "pyodide")
+    for name in PYODIDE_PACKAGES:
+        file_name = lock["packages"][name]["file_name"]
+        origin = fetch_wheel(file_name, wheels, cdn, staging / "pyodide" / file_name)
+        if not quiet:
+            print(f"build_site: {file_name} from {origin} (SHA-256 verified)")
+    manifest = {
+        "scratchnn": __version__,
+        "commit": git_commit(),
+        "pyodide": PYODIDE_VERSION,
+        "package": {"file": "scratchnn.zip", "sha256": package_sha},
+        "models": models,
+        "weights_limits": {"max_bytes": weights.MAX_FILE_BYTES, "max_hidden": weights.MAX_HIDDEN},
+        "training_data": write_subset(staging),  # training in the page (issue 4)
+    }
+    (staging / "site.json").write_text(json.dumps(manifest, indent=1) + "\n")
 
 
 def default_wheels() -> Path:

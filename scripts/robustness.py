@@ -12,7 +12,8 @@ digit re-drawn 5 to 9 times larger at a random place on a 280x280 canvas, then p
 (every digit shifted by exactly 4 px in x and/or y, rotated by exactly +-20 degrees, scaled by
 exactly 0.8 or 1.2, strokes 2 px thicker or thinner: dilation or erosion with a 3x3 cross,
 a pixel on each side). Prints markdown tables; ``--out`` writes them (``.md``) and the numbers
-(``.json``, same name).
+(``.json``, same name). A weights file that cannot be read is named on stderr and left out; the
+others are still evaluated, and the exit status is 1.
 """
 
 from __future__ import annotations
@@ -29,7 +30,8 @@ import numpy as np
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "python"))  # run from a checkout without installing
 
-from scratchnn import augment, mnist, preprocess, training, weights  # noqa: E402
+from scratchnn import augment, files, mnist, preprocess, training, weights  # noqa: E402
+from scratchnn.network import Params  # noqa: E402
 
 CANVAS = 280  # the drawing canvas's side in pixels
 Transform = Callable[[np.ndarray, np.random.Generator], np.ndarray]
@@ -123,10 +125,25 @@ def transformed_sets(
     return sets
 
 
-def evaluate_all(paths: list[Path], sets: dict[str, np.ndarray], Y: np.ndarray) -> list[dict]:
-    rows = []
+Network = tuple[Path, Params, dict]  # a weights file, its parameters and its metadata
+
+
+def load_networks(paths: list[Path]) -> tuple[list[Network], list[str]]:
+    """The weights files that load, and for each one that does not, a line saying why."""
+    networks, problems = [], []
     for path in paths:
-        params, metadata = weights.load(path)
+        try:
+            params, metadata = weights.load(path)
+        except weights.WeightsError as error:
+            problems.append(str(error))
+            continue
+        networks.append((path, params, metadata))
+    return networks, problems
+
+
+def evaluate_all(networks: list[Network], sets: dict[str, np.ndarray], Y: np.ndarray) -> list[dict]:
+    rows = []
+    for path, params, metadata in networks:
         accuracy = {name: training.evaluate(params, X, Y)[1] for name, X in sets.items()}
         rows.append({
             "network": path.stem, "file": str(path.relative_to(ROOT) if path.is_relative_to(ROOT) else path),
@@ -177,11 +194,34 @@ def summary(rows: list[dict]) -> str:
     return "\n".join(lines)
 
 
+def whole_number(low: int) -> Callable[[str], int]:
+    """An argparse type: a whole number of at least ``low``."""
+
+    def parse(text: str) -> int:
+        try:
+            value = int(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"expected a whole number, got {text[:40]!r}") from None
+        if value < low:
+            raise argparse.ArgumentTypeError(f"must be at least {low}, got {text[:40]}")
+        return value
+
+    return parse
+
+
+def check_out(out: Path) -> None:
+    """Refuse an --out whose tables (.md) or numbers (.json) could not be written, before any work."""
+    if out.suffix == ".json":
+        raise files.OutputError(f"{out}: the numbers go to the .json beside the tables; name the tables .md")
+    for path in (out, out.with_suffix(".json")):
+        files.check_output_file(path)
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("weights", nargs="*", type=Path, help="weights files (default: web/weights/*.json)")
-    parser.add_argument("--limit", type=int, help="use only the first N test digits (faster, noisier)")
-    parser.add_argument("--seed", type=int, default=0, help="seed of the random transforms")
+    parser.add_argument("--limit", type=whole_number(1), help="use only the first N test digits (faster, noisier)")
+    parser.add_argument("--seed", type=whole_number(0), default=0, help="seed of the random transforms")
     parser.add_argument("--data-dir", help="folder with the MNIST .gz files (else $SCRATCHNN_DATA_DIR, else cache)")
     parser.add_argument("--out", type=Path, help="write the tables to this .md file and the numbers to .json")
     args = parser.parse_args(argv)
@@ -190,6 +230,18 @@ def main(argv: list[str] | None = None) -> int:
         print("error: no weights files", file=sys.stderr)
         return 2
     try:
+        if args.out:
+            check_out(args.out)
+    except files.OutputError as error:
+        print(f"error: --out {error}", file=sys.stderr)
+        return 2
+    networks, problems = load_networks(paths)
+    for problem in problems:
+        print(f"error: {problem}", file=sys.stderr)
+    if not networks:
+        print("error: none of the weights files could be read", file=sys.stderr)
+        return 1
+    try:
         data = mnist.load(args.data_dir)
     except mnist.MnistError as error:
         print(f"error: {error}", file=sys.stderr)
@@ -197,12 +249,12 @@ def main(argv: list[str] | None = None) -> int:
     X, Y = data.X_test[:, : args.limit], data.Y_test[: args.limit]
     sets = transformed_sets(X, TRANSFORMS, args.seed)
     edge_sets = transformed_sets(X, EDGES, args.seed + 1)
-    rows = evaluate_all(paths, sets, Y)
-    edge_rows = evaluate_all(paths, edge_sets, Y)
+    rows = evaluate_all(networks, sets, Y)
+    edge_rows = evaluate_all(networks, edge_sets, Y)
     table = markdown(rows, list(sets))
     edges = markdown(edge_rows, list(edge_sets), worst=False)
     command = " ".join(
-        ["python scripts/robustness.py", *(str(path) for path in args.weights)]
+        ["python scripts/robustness.py", *(str(path) for path, _, _ in networks if args.weights)]
         + ([f"--limit {args.limit}"] if args.limit else [])
         + ([f"--seed {args.seed}"] if args.seed else [])
     )
@@ -213,11 +265,17 @@ def main(argv: list[str] | None = None) -> int:
     )
     print(text)
     if args.out:
-        args.out.parent.mkdir(parents=True, exist_ok=True)
-        args.out.write_text(text, encoding="utf-8")
         result = {"test_digits": int(Y.size), "seed": args.seed, "transforms": rows, "edges": edge_rows}
-        args.out.with_suffix(".json").write_text(json.dumps(result, indent=1, ensure_ascii=False) + "\n")
+        try:
+            files.atomic_write(args.out, text)
+            files.atomic_write(args.out.with_suffix(".json"), json.dumps(result, indent=1, ensure_ascii=False) + "\n")
+        except (files.OutputError, OSError) as error:
+            print(f"error: cannot write the results: {error}", file=sys.stderr)
+            return 1
         print(f"wrote {args.out} and {args.out.with_suffix('.json')}", file=sys.stderr)
+    if problems:
+        print(f"error: {len(problems)} of {len(paths)} weights files could not be read (named above)", file=sys.stderr)
+        return 1
     return 0
 
 

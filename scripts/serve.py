@@ -12,8 +12,10 @@ from __future__ import annotations
 import argparse
 import functools
 import sys
+from http import HTTPStatus
 from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
+from typing import BinaryIO
 
 import build_site
 
@@ -23,14 +25,42 @@ class Handler(SimpleHTTPRequestHandler):
 
     quiet = False
 
+    def send_head(self) -> BinaryIO | None:
+        """As SimpleHTTPRequestHandler's, but a path no file can have (a NUL byte: %00) is a 400."""
+        try:
+            return super().send_head()
+        except ValueError:  # "embedded null byte", or text that is not valid in a file name
+            self.send_error(HTTPStatus.BAD_REQUEST, "Bad request path")
+            return None
+
     def log_message(self, format: str, *args) -> None:
         if not self.quiet:
             sys.stderr.write(f"serve: {format % args}\n")
 
 
+class Server(ThreadingHTTPServer):
+    """A thread per request; a long listen queue, so a burst of requests waits instead of being refused."""
+
+    request_queue_size = 256  # the default, 5, dropped requests in a burst (the page loads many files at once)
+    daemon_threads = True  # Ctrl-C stops the server without waiting for open connections
+
+
+def port_number(text: str) -> int:
+    """An argparse type: a TCP port, 0 to 65535 (0: any free one)."""
+    try:
+        port = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a port number, got {text[:40]!r}") from None
+    if not 0 <= port <= 65535:
+        raise argparse.ArgumentTypeError(f"a port is 0 to 65535, got {text[:40]}")
+    return port
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--port", type=int, default=8000, help="port on 127.0.0.1 (0: any free one); default 8000")
+    parser.add_argument(
+        "--port", type=port_number, default=8000, help="port on 127.0.0.1 (0: any free one); default 8000"
+    )
     parser.add_argument("--out", type=Path, default=build_site.ROOT / "_site", help="the site folder")
     parser.add_argument("--wheels", type=Path, default=build_site.default_wheels(), help="see build_site.py")
     parser.add_argument("--no-build", action="store_true", help="serve the folder without rebuilding it")
@@ -42,10 +72,13 @@ def main(argv: list[str] | None = None) -> int:
         except build_site.BuildError as error:
             print(f"serve: cannot build the site: {error}", file=sys.stderr)
             return 1
+    if not args.out.is_dir():
+        print(f"serve: error: {args.out} is not a folder (build the site first, or drop --no-build)", file=sys.stderr)
+        return 2
     Handler.quiet = args.quiet
     handler = functools.partial(Handler, directory=str(args.out))
     try:
-        server = ThreadingHTTPServer(("127.0.0.1", args.port), handler)
+        server = Server(("127.0.0.1", args.port), handler)
     except OSError as error:
         print(f"serve: cannot listen on 127.0.0.1:{args.port} ({error.strerror}); try --port 0", file=sys.stderr)
         return 1

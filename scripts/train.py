@@ -7,7 +7,9 @@
     python scripts/train.py --hidden 64 --epochs 5 --out /tmp/mine.json
     python scripts/train.py --augment rotate=10,shift=2,alpha=8 --out /tmp/aug.json
 
-Progress goes to stderr; the last line on stdout is a one-line JSON summary.
+Progress goes to stderr; the last line on stdout is a one-line JSON summary. Every value and
+--out (and the plots beside it) are checked before the data is loaded: a folder, a device, a FIFO
+or a folder that is not there is refused, and the files are written atomically (scratchnn.files).
 """
 
 from __future__ import annotations
@@ -15,8 +17,11 @@ from __future__ import annotations
 import argparse
 import datetime
 import json
+import math
 import sys
+import tempfile
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
@@ -24,10 +29,53 @@ import numpy as np
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "python"))  # run from a checkout without installing
 
-from scratchnn import __version__, augment, mnist, network, training, weights  # noqa: E402
+from scratchnn import __version__, augment, files, mnist, network, training, weights  # noqa: E402
 from scratchnn.presets import PRESETS  # noqa: E402
 
 OVERRIDES = ("hidden", "init", "dtype", "epochs", "lr", "batch_size", "momentum", "lr_decay", "augment", "store_dtype")
+MAX_EPOCHS = 100_000  # the longest preset (seed, full batch) runs 500
+
+
+def whole_number(low: int, high: int | None = None) -> Callable[[str], int]:
+    """An argparse type: a whole number in [low, high] (no upper limit if high is None)."""
+
+    def parse(text: str) -> int:
+        try:
+            value = int(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"expected a whole number, got {text[:40]!r}") from None
+        if value < low or (high is not None and value > high):
+            limits = f"at least {low}" if high is None else f"from {low} to {high:,}"
+            raise argparse.ArgumentTypeError(f"must be a whole number {limits}, got {text[:40]}")
+        return value
+
+    return parse
+
+
+def real_number(is_valid: Callable[[float], bool], expected: str) -> Callable[[str], float]:
+    """An argparse type: a finite number for which ``is_valid`` holds; ``expected`` says which."""
+
+    def parse(text: str) -> float:
+        try:
+            value = float(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"expected a number, got {text[:40]!r}") from None
+        if not (math.isfinite(value) and is_valid(value)):
+            raise argparse.ArgumentTypeError(f"{expected}, got {text[:40]}")
+        return value
+
+    return parse
+
+
+def data_folder(text: str) -> str:
+    """An argparse type: a folder for the MNIST files, there already or possible to make."""
+    if not text:
+        raise argparse.ArgumentTypeError("expected a folder, got an empty name")
+    try:
+        mnist.check_data_dir(text)
+    except mnist.MnistError as error:
+        raise argparse.ArgumentTypeError(str(error)) from None
+    return text
 
 
 def parse_augment(text: str) -> dict:
@@ -60,14 +108,25 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     parser.add_argument("--preset", choices=sorted(PRESETS), default="default", help="starting configuration")
-    parser.add_argument("--hidden", type=int, help="hidden units H")
+    parser.add_argument("--hidden", type=whole_number(1, weights.MAX_HIDDEN), help="hidden units H")
     parser.add_argument("--init", choices=network.INITS, help="weight initialisation")
     parser.add_argument("--dtype", choices=("float32", "float64"), help="floating-point precision")
-    parser.add_argument("--epochs", type=int, help="passes over the training set (full batch: iterations)")
-    parser.add_argument("--lr", type=float, help="learning rate alpha")
-    parser.add_argument("--batch-size", type=int, help="examples per step; 0 means the full batch")
-    parser.add_argument("--momentum", type=float, help="momentum in [0, 1); 0 is plain gradient descent")
-    parser.add_argument("--lr-decay", type=float, help="the learning rate is multiplied by this each epoch")
+    parser.add_argument(
+        "--epochs", type=whole_number(1, MAX_EPOCHS), help="passes over the training set (full batch: iterations)"
+    )
+    parser.add_argument(
+        "--lr", type=real_number(lambda v: v > 0, "the learning rate must be a positive finite number"),
+        help="learning rate alpha",
+    )  # fmt: skip
+    parser.add_argument("--batch-size", type=whole_number(0), help="examples per step; 0 means the full batch")
+    parser.add_argument(
+        "--momentum", type=real_number(lambda v: 0 <= v < 1, "momentum must be in [0, 1)"),
+        help="momentum in [0, 1); 0 is plain gradient descent",
+    )  # fmt: skip
+    parser.add_argument(
+        "--lr-decay", type=real_number(lambda v: 0 < v <= 1, "the learning-rate decay must be in (0, 1]"),
+        help="the learning rate is multiplied by this each epoch",
+    )  # fmt: skip
     parser.add_argument(
         "--augment", type=parse_augment, metavar="SPEC",
         help="augment each batch: none, or key=value pairs of rotate (deg), scale, shear, shift (px), "
@@ -77,8 +136,10 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         "--store-dtype", choices=weights.DTYPES,
         help="dtype of the arrays in the file (float16 halves it); the stated accuracy is measured after it",
     )  # fmt: skip
-    parser.add_argument("--seed", type=int, default=0, help="seed for the data split, init and shuffling")
-    parser.add_argument("--data-dir", help="folder with the MNIST .gz files (else $SCRATCHNN_DATA_DIR, else cache)")
+    parser.add_argument("--seed", type=whole_number(0), default=0, help="seed for the data split, init and shuffling")
+    parser.add_argument(
+        "--data-dir", type=data_folder, help="folder with the MNIST .gz files (else $SCRATCHNN_DATA_DIR, else cache)"
+    )
     parser.add_argument("--out", type=Path, help="weights file to write (default: web/weights/<preset>.json)")
     parser.add_argument("--no-plots", action="store_true", help="do not save PNG plots even if matplotlib is there")
     return parser.parse_args(argv)
@@ -125,10 +186,21 @@ class ProgressBar:
         )  # fmt: skip
 
 
+def plot_paths(out: Path) -> list[Path]:
+    """The PNGs written beside the weights: <stem>-curves.png and <stem>-confusion.png (plots.save_all's names)."""
+    return [Path(f"{out.with_suffix('')}-{kind}.png") for kind in ("curves", "confusion")]
+
+
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     preset, config = config_from(args)
     out = args.out or ROOT / "web" / "weights" / f"{preset}.json"
+    try:
+        for path in [out] + ([] if args.no_plots else plot_paths(out)):
+            files.check_output_file(path)  # before training: a bad --out is found now, not an hour later
+    except files.OutputError as error:
+        print(f"error: --out {error}", file=sys.stderr)
+        return 2
     try:
         training.check_hyperparameters(**{k: config[k] for k in ("epochs", "lr", "batch_size", "momentum", "lr_decay")})
         data = mnist.load(args.data_dir, seed=args.seed, dtype=config["dtype"])
@@ -181,14 +253,25 @@ def main(argv: list[str] | None = None) -> int:
         "scratchnn_version": __version__,
         "numpy_version": np.__version__,
     }
-    weights.save(out, params, metadata, dtype=store_dtype)
+    try:
+        weights.save(out, params, metadata, dtype=store_dtype)
+    except weights.WeightsError as error:  # e.g. a weight beyond float16's range after a wild learning rate
+        print(f"error: the trained weights cannot be stored: {error}. Nothing was written.", file=sys.stderr)
+        return 1
+    except (files.OutputError, OSError) as error:
+        print(f"error: cannot write the weights: {error}", file=sys.stderr)
+        return 1
     print(
         f"test accuracy {test_accuracy:.4f} (loss {test_loss:.4f}) after {train_seconds:.1f}s of training; "
         f"wrote {out} ({out.stat().st_size / 1e6:.2f} MB)",
         file=sys.stderr,
     )
     if not args.no_plots:
-        save_plots(out, params, history, data)
+        try:
+            save_plots(out, params, history, data)
+        except (files.OutputError, OSError) as error:
+            print(f"error: the weights were written, but not the plots: {error}", file=sys.stderr)
+            return 1
     summary = {"preset": preset, "hidden": config["hidden"], "test_accuracy": test_accuracy,
                "val_accuracy": val_accuracy, "train_seconds": round(train_seconds, 2),
                "out": str(out)}  # fmt: skip
@@ -204,8 +287,11 @@ def save_plots(out: Path, params: network.Params, history: list, data: mnist.Mni
         print("(matplotlib is not installed: no plots; pip install 'scratchnn[plot]')", file=sys.stderr)
         return
     predictions = network.predict(params, data.X_test)
-    for path in plots.save_all(out, history, predictions, data.Y_test):
-        print(f"wrote {path}", file=sys.stderr)
+    with tempfile.TemporaryDirectory() as scratch:  # save_all writes files: draw them there, then write each safely
+        for drawn in plots.save_all(Path(scratch) / out.name, history, predictions, data.Y_test):
+            path = out.parent / drawn.name
+            files.atomic_write(path, drawn.read_bytes())
+            print(f"wrote {path}", file=sys.stderr)
 
 
 if __name__ == "__main__":

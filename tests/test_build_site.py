@@ -8,7 +8,10 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 import re
+import stat
+import subprocess
 import sys
 import zipfile
 from pathlib import Path
@@ -72,9 +75,9 @@ def test_a_wheel_with_the_wrong_checksum_stops_the_build(tmp_path: Path):
     wheels.mkdir()
     lock = json.loads((ROOT / "web" / "node_modules" / "pyodide" / "pyodide-lock.json").read_text())
     (wheels / lock["packages"]["numpy"]["file_name"]).write_bytes(b"not numpy")
-    with pytest.raises(build_site.BuildError, match="SHA-256"):
+    with pytest.raises(build_site.BuildError, match="SHA-256 .* but build_site.py pins"):
         build_site.build(tmp_path / "site", wheels, cdn=None, quiet=True)
-    assert not (tmp_path / "site").exists()  # nothing half-built is left behind
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["wheels"]  # nothing half-built is left behind
 
 
 def test_a_missing_wheel_without_cdn_says_where_it_looked(tmp_path: Path):
@@ -94,3 +97,189 @@ def test_site_has_the_training_subset_listed_with_its_checksum(site: Path):
     assert X.shape == (784, 10_000) and X_val.shape == (784, 1_000) and X.min() >= 0 and X.max() <= 1
     assert (Y.size, Y_val.size) == (entry["n_train"], entry["n_val"]) == (10_000, 1_000)
     assert len(data) < 2_500_000  # small enough to fetch on a phone
+
+
+def test_site_json_lists_every_file_the_worker_loads_with_its_sha256(site: Path):
+    """The worker checks each file it fetches against these: the package, every network, the data."""
+    manifest = json.loads((site / "site.json").read_text())
+    entries = [manifest["package"], *manifest["models"], manifest["training_data"]]
+    assert [m["file"] for m in manifest["models"]] == ["weights/default.json", "weights/tiny.json", "weights/best.json"]
+    for entry in entries:
+        data = (site / entry["file"]).read_bytes()
+        assert entry["sha256"] == hashlib.sha256(data).hexdigest(), entry["file"]
+    for model in manifest["models"]:
+        assert model["bytes"] == (site / model["file"]).stat().st_size
+    from scratchnn import weights
+
+    assert manifest["weights_limits"] == {"max_bytes": weights.MAX_FILE_BYTES, "max_hidden": weights.MAX_HIDDEN}
+
+
+# --- Pyodide: every file the site ships has the SHA-256 pinned in build_site.py ---
+
+
+def test_every_pyodide_file_the_site_ships_is_pinned_and_matches(site: Path):
+    shipped = {path.name: hashlib.sha256(path.read_bytes()).hexdigest() for path in (site / "pyodide").iterdir()}
+    assert shipped == build_site.PYODIDE_SHA256
+    assert set(build_site.PYODIDE_CORE) < set(shipped)
+
+
+@pytest.mark.parametrize("name", build_site.PYODIDE_CORE)
+def test_a_tampered_pyodide_core_file_stops_the_build_naming_it(tmp_path: Path, name: str):
+    """A copy of web/node_modules/pyodide with one file changed by one byte (the rest linked)."""
+    npm = ROOT / "web" / "node_modules" / "pyodide"
+    tampered = tmp_path / "pyodide"
+    tampered.mkdir()
+    for path in npm.iterdir():
+        (tampered / path.name).symlink_to(path)
+    (tampered / name).unlink()
+    data = bytearray((npm / name).read_bytes())
+    data[len(data) // 2] ^= 1
+    (tampered / name).write_bytes(bytes(data))
+    (tmp_path / "out").mkdir()
+    with pytest.raises(build_site.BuildError, match=rf"^{re.escape(name)} from .*: SHA-256 [0-9a-f]{{64}}, but"):
+        build_site.copy_pyodide_core(tampered, tmp_path / "out")
+
+
+def test_a_file_with_no_pin_is_refused(tmp_path: Path):
+    path = tmp_path / "numpy-9.9.9-cp312-cp312-pyodide_2024_0_wasm32.whl"
+    path.write_bytes(b"a wheel the pins do not know")
+    with pytest.raises(build_site.BuildError, match="no SHA-256 pinned"):
+        build_site.check_pinned(path, str(tmp_path))
+
+
+# --- the output folder: replaced only when it is new, empty or a previous build ---
+
+
+def build_quietly(out: Path) -> Path:
+    return build_site.build(out, build_site.default_wheels(), cdn=None, quiet=True)
+
+
+def snapshot(folder: Path) -> dict[str, bytes | None]:
+    """Every path under ``folder`` (itself included) with its bytes (None for a folder)."""
+    paths = [folder, *folder.rglob("*")]
+    return {str(p.relative_to(folder.parent)): None if p.is_dir() else p.read_bytes() for p in paths}
+
+
+def run_main(argv: list[str], capsys: pytest.CaptureFixture[str]) -> tuple[int, str]:
+    code = build_site.main([*argv, "--no-cdn"])
+    return code, capsys.readouterr().err
+
+
+def test_a_folder_holding_a_users_file_is_left_untouched(tmp_path: Path, capsys: pytest.CaptureFixture[str]):
+    out = tmp_path / "mine"
+    out.mkdir()
+    (out / "thesis.txt").write_text("three years of work")
+    before = snapshot(tmp_path)
+    code, err = run_main(["--out", str(out)], capsys)
+    assert code == 1
+    assert err == (
+        f"build_site: error: {out} holds files and is not a site built by build_site.py (it has no "
+        ".scratchnn-site file): nothing was changed; give --out a new or empty folder, or remove this one yourself\n"
+    )
+    assert snapshot(tmp_path) == before  # nothing changed, and no staging folder left beside it
+
+
+def test_out_dot_in_a_checkout_deletes_nothing(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+):
+    """The reported case: `build_site.py --out .` run in a checkout deleted the checkout."""
+    checkout = tmp_path / "checkout"
+    for name, text in {".git/HEAD": "ref: refs/heads/main\n", "README.md": "# x\n", "python/a.py": "x = 1\n"}.items():
+        (checkout / name).parent.mkdir(parents=True, exist_ok=True)
+        (checkout / name).write_text(text)
+    (checkout / "_site").mkdir()  # even holding an (unmarked) folder with the default name
+    before = snapshot(tmp_path)
+    monkeypatch.chdir(checkout)
+    for out in (".", "..", str(checkout), "python"):
+        code, err = run_main(["--out", out], capsys)
+        assert code == 1 and err.startswith("build_site: error: ") and "nothing was changed" in err, out
+        assert err.count("\n") == 1 and "Traceback" not in err
+    assert snapshot(tmp_path) == before
+
+
+def test_a_file_at_out_is_left_untouched(tmp_path: Path, capsys: pytest.CaptureFixture[str]):
+    out = tmp_path / "site"
+    out.write_text("not a folder")
+    code, err = run_main(["--out", str(out)], capsys)
+    assert (code, err) == (
+        1,
+        f"build_site: error: {out} is a file, not a folder: nothing was changed; give --out a new or empty folder\n",
+    )
+    assert out.read_text() == "not a folder"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["site"]
+
+
+def test_a_fifo_at_out_is_refused(tmp_path: Path):
+    out = tmp_path / "site"
+    os.mkfifo(out)
+    with pytest.raises(build_site.BuildError, match="is a file, not a folder"):
+        build_quietly(out)
+    assert stat.S_ISFIFO(out.lstat().st_mode)
+
+
+def test_a_symlink_at_out_is_refused_even_to_a_previous_build(tmp_path: Path):
+    built = build_quietly(tmp_path / "built")
+    before = snapshot(built)
+    link = tmp_path / "link"
+    link.symlink_to(built, target_is_directory=True)
+    with pytest.raises(build_site.BuildError, match="is a symbolic link: nothing was changed"):
+        build_quietly(link)
+    assert link.is_symlink() and snapshot(built) == before
+
+
+def test_a_previous_build_is_replaced_whole(tmp_path: Path):
+    out = build_quietly(tmp_path / "site")
+    assert (out / build_site.MARKER).read_text() == build_site.MARKER_TEXT
+    (out / "left-over.txt").write_text("from an older build")
+    (out / "weights" / "retired.json").write_text("{}")
+    assert build_quietly(out) == out
+    assert not (out / "left-over.txt").exists() and not (out / "weights" / "retired.json").exists()
+    assert (out / "site.json").is_file() and (out / build_site.MARKER).is_file()
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["site"]  # no staging or moved-aside folder
+
+
+def test_an_empty_folder_is_used(tmp_path: Path):
+    out = tmp_path / "site"
+    out.mkdir()
+    assert build_quietly(out) == out
+    assert (out / "index.html").is_file() and (out / build_site.MARKER).is_file()
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["site"]
+
+
+def test_a_relative_out_is_built_where_it_says(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
+    monkeypatch.chdir(tmp_path)
+    assert build_quietly(Path("deep") / "site") == tmp_path / "deep" / "site"
+    assert (tmp_path / "deep" / "site" / "site.json").is_file()
+
+
+def dead_pid() -> int:
+    """The id of a process that has ended (a child, started and waited for)."""
+    child = subprocess.Popen([sys.executable, "-c", "pass"])
+    child.wait()
+    return child.pid
+
+
+def test_a_killed_builds_staging_folders_are_removed_and_nothing_else(tmp_path: Path):
+    dead = dead_pid()
+    stale = [tmp_path / f".site.{dead}.abcd_123", tmp_path / f".site.{dead}.efgh_456-previous"]
+    unmarked = tmp_path / f".site.{dead}.ijkl_789"  # not ours: no marker
+    running = tmp_path / f".site.{os.getpid()}.mnop_012"  # a build still running (this process)
+    other = tmp_path / f".site.v2.{dead}.qrst_345"  # the staging of another folder, ".site.v2"
+    for folder in [*stale, unmarked, running, other]:
+        folder.mkdir()
+        (folder / "index.html").write_text("half a site")
+    for folder in [*stale, running, other]:
+        (folder / build_site.MARKER).write_text(build_site.MARKER_TEXT)
+    build_quietly(tmp_path / "site")
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted(
+        p.name for p in (tmp_path / "site", unmarked, running, other)
+    )
+
+
+def test_a_failed_build_leaves_the_previous_build_and_no_staging(tmp_path: Path):
+    out = build_quietly(tmp_path / "site")
+    before = snapshot(out)
+    with pytest.raises(build_site.BuildError, match="not in"):
+        build_site.build(out, tmp_path / "no-wheels", cdn=None, quiet=True)
+    assert snapshot(out) == before
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["site"]

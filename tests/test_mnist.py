@@ -1,12 +1,17 @@
-"""mnist.py on the real files: checksums, IDX parsing, the split, and downloading from a local mirror."""
+"""mnist.py on the real files: checksums, IDX parsing, the split, and downloading from a local mirror,
+including mirrors that never stop, drip, stay silent or send too much (all on 127.0.0.1)."""
 
 from __future__ import annotations
 
 import functools
 import gzip
 import http.server
+import os
 import shutil
+import signal
 import struct
+import subprocess
+import sys
 import threading
 from pathlib import Path
 
@@ -138,9 +143,50 @@ class QuietHandler(http.server.SimpleHTTPRequestHandler):
         pass
 
 
+class MirrorHandler(QuietHandler):
+    """The files under the folder; and servers that misbehave, under /endless/, /drip/, /silent/,
+    /oversize/ and /garbage/. Each gives up by itself after 30 s, or when ``stop`` is set."""
+
+    stop = threading.Event()
+
+    def do_GET(self) -> None:
+        kind = self.path.split("/")[1]
+        size = mnist.FILES.get(self.path.split("/")[-1], (0, ""))[0]
+        try:
+            if kind == "endless":  # no Content-Length, and zeros until the client hangs up
+                self.start_body()
+                for _ in range(4000):  # 256 MB at most
+                    self.wfile.write(bytes(1 << 16))
+            elif kind == "drip":  # the right size announced, then a byte every 50 ms (4 min for the smallest)
+                self.start_body(size)
+                for _ in range(600):
+                    self.wfile.write(b"\0")
+                    self.wfile.flush()
+                    if self.stop.wait(0.05):
+                        break
+            elif kind == "silent":  # connects, then says nothing
+                self.stop.wait(30)
+            elif kind == "oversize":  # honest about its size, which is 1,000 bytes too many
+                self.start_body(size + 1000)
+                self.wfile.write(bytes(size + 1000))
+            elif kind == "garbage":  # not HTTP at all
+                self.wfile.write(b"garbage\r\n\r\n")
+            else:
+                super().do_GET()
+        except (BrokenPipeError, ConnectionResetError):
+            pass  # the client gave up: as it should
+
+    def start_body(self, length: int | None = None) -> None:
+        self.send_response(200)
+        if length is not None:
+            self.send_header("Content-Length", str(length))
+        self.end_headers()
+
+
 @pytest.fixture()
 def mirror(tmp_path, data_dir):
-    """A local HTTP server on 127.0.0.1: /good/ serves the real files, /bad/ a corrupt copy."""
+    """A local HTTP server on 127.0.0.1: /good/ serves the real files, /bad/ a corrupt copy, and the
+    misbehaving servers of MirrorHandler."""
     root = tmp_path / "www"
     copy_data(data_dir, root / "good")
     bad = copy_data(data_dir, root / "bad")
@@ -148,10 +194,12 @@ def mirror(tmp_path, data_dir):
         raw = bytearray((bad / name).read_bytes())
         raw[len(raw) // 2] ^= 1
         (bad / name).write_bytes(bytes(raw))
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(QuietHandler, directory=root))
+    MirrorHandler.stop = threading.Event()
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(MirrorHandler, directory=root))
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     yield f"http://127.0.0.1:{server.server_address[1]}"
+    MirrorHandler.stop.set()
     server.shutdown()
     server.server_close()
 
@@ -176,4 +224,95 @@ def test_a_corrupt_download_is_refused_and_leaves_nothing(mirror, tmp_path):
     expected = "(?s)does not match the published.*could not be downloaded.*SCRATCHNN_DATA_DIR"
     with pytest.raises(MnistError, match=expected):
         mnist.fetch(target, mirrors=(mirror + "/bad/",))
+    assert not target.exists()  # not even the folder: nothing verified was there to go in it
+    target.mkdir()
+    with pytest.raises(MnistError, match=expected):
+        mnist.fetch(target, mirrors=(mirror + "/bad/",))
     assert list(target.iterdir()) == []  # no partial or corrupt file under any name
+
+
+@pytest.mark.parametrize(
+    ("server", "message"),
+    [
+        ("endless", "more than the 9,912,422 bytes the file has: stopped reading"),
+        ("oversize", "the server sends 9,913,422 bytes, but the file has 9,912,422"),
+        ("garbage", "garbage"),  # http.client's BadStatusLine
+        ("missing", "HTTP Error 404"),
+    ],
+)
+def test_a_mirror_that_sends_too_much_or_nonsense_is_refused_and_leaves_nothing(mirror, tmp_path, server, message):
+    target = tmp_path / "typo"
+    with pytest.raises(MnistError, match=f"(?s)could not download train-images-idx3-ubyte.gz:.*{message}"):
+        mnist.fetch(target, mirrors=(f"{mirror}/{server}/",))
+    assert os.listdir(tmp_path) == ["www"]  # the mistyped folder was not created
+
+
+@pytest.mark.parametrize(
+    ("server", "message"),
+    [("drip", r"gave up after 1 s \(\d+ of 9,912,422 bytes\): too slow"), ("silent", "timed out")],
+)
+def test_a_slow_or_silent_mirror_is_given_up_at_the_deadline(mirror, tmp_path, server, message):
+    target = tmp_path / "cache"
+    with pytest.raises(MnistError, match=message):
+        mnist.fetch(target, mirrors=(f"{mirror}/{server}/",), deadline=1)
+    assert not target.exists()
+
+
+def test_a_bad_mirror_of_every_kind_falls_through_to_a_good_one(mirror, tmp_path):
+    mirrors = tuple(f"{mirror}/{kind}/" for kind in ("endless", "oversize", "garbage", "bad", "good"))
+    assert mnist.fetch(tmp_path / "cache", mirrors=mirrors) == tmp_path / "cache"
+    assert sorted(os.listdir(tmp_path / "cache")) == sorted(mnist.FILES)
+
+
+def test_part_files_left_by_a_killed_download_are_removed(mirror, tmp_path):
+    """Earlier versions downloaded to ``.{name}.XXXXXXXX.part``; kill -9 left those behind for good."""
+    target = tmp_path / "cache"
+    target.mkdir()
+    for name in ("train-images-idx3-ubyte.gz", "t10k-labels-idx1-ubyte.gz"):
+        (target / f".{name}.k2j4_9xq.part").write_bytes(bytes(1 << 20))
+    (target / "notes.part").write_text("not ours: kept")
+    with pytest.raises(MnistError):
+        mnist.fetch(target, mirrors=(mirror + "/bad/",))  # removed even when the download fails
+    assert os.listdir(target) == ["notes.part"]
+    (target / ".t10k-images-idx3-ubyte.gz.abcdefgh.part").write_bytes(b"x")
+    mnist.fetch(target, mirrors=(mirror + "/good/",))
+    assert sorted(os.listdir(target)) == sorted([*mnist.FILES, "notes.part"])
+
+
+def test_kill_9_in_the_middle_of_a_download_leaves_nothing(mirror, tmp_path):
+    target = tmp_path / "cache"
+    code = f"from scratchnn import mnist; mnist.fetch({str(target)!r}, mirrors=({mirror + '/drip/'!r},))"
+    process = subprocess.Popen([sys.executable, "-c", code], stderr=subprocess.PIPE, text=True)
+    try:
+        assert process.stderr.readline().startswith("downloading")  # the download has started
+        MirrorHandler.stop.wait(0.5)  # and a few bytes have arrived
+    finally:
+        process.send_signal(signal.SIGKILL)
+        process.wait(timeout=60)
+    assert process.returncode == -signal.SIGKILL
+    assert os.listdir(tmp_path) == ["www"]  # no .part, no folder
+
+
+def test_a_data_dir_that_is_a_file_is_a_clear_error(tmp_path):
+    (tmp_path / "mnist").write_text("a file")
+    with pytest.raises(MnistError, match=r"mnist is a file, not a folder"):
+        mnist.fetch(tmp_path / "mnist")
+    with pytest.raises(MnistError, match=r"mnist/sub: .*mnist on its way is a file, not a folder"):
+        mnist.fetch(tmp_path / "mnist" / "sub")
+
+
+def test_a_fifo_in_place_of_a_data_file_is_refused_without_reading_it(data_dir, tmp_path):
+    folder = copy_data(data_dir, tmp_path / "data")
+    (folder / "t10k-labels-idx1-ubyte.gz").unlink()
+    os.mkfifo(folder / "t10k-labels-idx1-ubyte.gz")  # opening it to read would wait for a writer forever
+    refusals = []
+
+    def fetch() -> None:
+        with pytest.raises(MnistError) as refused:
+            mnist.fetch(folder)
+        refusals.append(str(refused.value))
+
+    thread = threading.Thread(target=fetch, daemon=True)
+    thread.start()
+    thread.join(60)  # a bound: it takes milliseconds, unless it opened the FIFO
+    assert refusals == [f"{folder / 't10k-labels-idx1-ubyte.gz'} is a FIFO (named pipe), not an MNIST file"]

@@ -1,9 +1,12 @@
-"""scripts/robustness.py: its transforms do what their names say, and the command writes its tables."""
+"""scripts/robustness.py: its transforms do what their names say, the command writes its tables, and
+bad weights files or a bad --out get a clear line (the good files are still evaluated)."""
 
 from __future__ import annotations
 
 import importlib.util
 import json
+import os
+import stat
 from pathlib import Path
 
 import numpy as np
@@ -84,3 +87,68 @@ def test_the_command_writes_markdown_and_json(tmp_path, mnist_data, monkeypatch)
     assert result["test_digits"] == 100 and row["hidden"] == 8
     assert row["worst"] == min(v for k, v in row["accuracy"].items() if k != "clean")
     assert all(0 <= v <= 1 for v in row["accuracy"].values())
+
+
+@pytest.fixture()
+def bad_and_good(tmp_path) -> tuple[list[Path], list[Path]]:
+    """One good weights file and four that cannot be read: corrupt, missing, a folder, a FIFO."""
+    good = tmp_path / "good.json"
+    weights.save(good, network.init_params(8, seed=0), {"preset": "custom"})
+    corrupt = tmp_path / "corrupt.json"
+    corrupt.write_text(good.read_text()[:5000])
+    (tmp_path / "folder.json").mkdir()
+    os.mkfifo(tmp_path / "pipe.json")
+    return [good], [corrupt, tmp_path / "missing.json", tmp_path / "folder.json", tmp_path / "pipe.json"]
+
+
+def test_bad_weights_files_are_named_and_the_good_ones_still_evaluated(bad_and_good, tmp_path, capsys):
+    good, bad = bad_and_good
+    out = tmp_path / "r.md"
+    assert robustness.main([str(bad[0]), str(good[0]), *map(str, bad[1:]), "--limit", "50", "--out", str(out)]) == 1
+    stderr = capsys.readouterr().err
+    assert f"error: {bad[0]}: not valid JSON" in stderr
+    assert f"error: {bad[1]}: cannot read (No such file or directory)" in stderr
+    assert f"error: {bad[2]} is a folder, not a weights file" in stderr
+    assert f"error: {bad[3]} is a FIFO (named pipe), not a weights file" in stderr
+    assert "error: 4 of 5 weights files could not be read (named above)" in stderr
+    assert "Traceback" not in stderr
+    result = json.loads(out.with_suffix(".json").read_text())
+    assert [row["network"] for row in result["transforms"]] == ["good"] and result["test_digits"] == 50
+    assert "| `good` | 8 |" in out.read_text() and "corrupt" not in out.read_text()
+
+
+def test_when_no_weights_file_can_be_read_nothing_is_evaluated(bad_and_good, tmp_path, capsys, monkeypatch):
+    _, bad = bad_and_good
+    monkeypatch.setattr(robustness.mnist, "load", lambda *a, **k: pytest.fail("the data was loaded"))
+    assert robustness.main([*map(str, bad), "--out", str(tmp_path / "r.md")]) == 1
+    assert "error: none of the weights files could be read" in capsys.readouterr().err
+    assert not (tmp_path / "r.md").exists()
+
+
+@pytest.mark.parametrize(
+    ("out", "message"),
+    [
+        ("folder", "folder is a folder, not a file"),
+        ("pipe", "pipe is a FIFO (named pipe)"),
+        ("missing/r.md", "missing does not exist"),
+        ("r.json", "the numbers go to the .json beside the tables"),
+        ("taken.md", "taken.json is a folder"),  # where the numbers would go
+    ],
+)
+def test_a_bad_out_is_refused_before_the_evaluation(bad_and_good, tmp_path, capsys, monkeypatch, out, message):
+    good, _ = bad_and_good
+    (tmp_path / "folder").mkdir()
+    os.mkfifo(tmp_path / "pipe")
+    (tmp_path / "taken.json").mkdir()
+    monkeypatch.setattr(robustness.mnist, "load", lambda *a, **k: pytest.fail("the data was loaded"))
+    assert robustness.main([str(good[0]), "--out", str(tmp_path / out)]) == 2
+    stderr = capsys.readouterr().err
+    assert f"error: --out {tmp_path}" in stderr and message in stderr
+    assert stat.S_ISFIFO((tmp_path / "pipe").lstat().st_mode)
+
+
+@pytest.mark.parametrize("args", [["--limit", "0"], ["--limit", "-3"], ["--seed", "-1"], ["--limit", "many"]])
+def test_nonsense_numbers_are_argparse_errors(args, capsys):
+    with pytest.raises(SystemExit) as stopped:
+        robustness.main(args)
+    assert stopped.value.code == 2 and f"error: argument {args[0]}" in capsys.readouterr().err

@@ -4,15 +4,28 @@
  * answers the page's messages. All the math is Python (scratchnn/page.py and what it calls);
  * this file only moves messages and bytes.
  *
+ * Every file it fetches for Python (the package, each network's weights) is checked against the
+ * SHA-256 that site.json lists for it before it is used (fetchVerified, which worker-training.js
+ * uses for the training data): a corrupted or half-updated site gives an error naming the file,
+ * never a silent run of something else. Pyodide's own files are checked when the site is built.
+ *
  * Page -> worker:  {type: "model", id, name}
  *                  {type: "predict", id, rgba: Uint8ClampedArray, width, height}
  *                  {type: "predict-input", id, pixels: number[784]}
  * Worker -> page:  {type: "progress", stage, label, fraction}
- *                  {type: "ready", timings, versions}
+ *                  {type: "ready", timings, versions, models, limits}   (models and limits: site.json's
+ *                      "models" and "weights_limits" {max_bytes, max_hidden})
  *                  {type: "error", stage, message}          (loading failed; the page offers Retry)
  *                  {type: "result", id, ok: true, value} | {type: "result", id, ok: false, error}
  */
 "use strict";
+
+// Content-Security-Policy violations in this worker, for the end-to-end tests and the curious (none
+// expected: the worker runs under its own response's policy, if the host sends one; see index.html).
+const policyViolations = [];
+self.addEventListener("securitypolicyviolation", (event) =>
+  policyViolations.push(`${event.violatedDirective}: ${event.blockedURI || "(inline)"}`),
+);
 
 const SITE = new URL("./", self.location.href).href;
 const PYODIDE = new URL("pyodide/", SITE).href;
@@ -20,6 +33,7 @@ const PYODIDE = new URL("pyodide/", SITE).href;
 importScripts(PYODIDE + "pyodide.js");
 importScripts(SITE + "worker-training.js"); // training in the page: TRAINING_REQUESTS (its protocol is documented there)
 
+let manifest = null; // site.json: the files of the site, each with its SHA-256
 let pyodide = null;
 let page = null; // the Python module scratchnn.page
 const models = new Map(); // name -> Python Model (a PyProxy)
@@ -30,10 +44,40 @@ function progress(stage, label, fraction, until, seconds) {
   self.postMessage({ type: "progress", stage, label, fraction, until, seconds });
 }
 
-async function fetchOk(url, as) {
-  const response = await fetch(url);
+// `cache`: how to use the browser's HTTP cache (fetch's RequestInit.cache).
+async function fetchOk(url, as, cache = "default") {
+  const response = await fetch(url, { cache });
   if (!response.ok) throw new Error(`${url}: HTTP ${response.status} ${response.statusText}`);
   return as === "text" ? response.text() : response.arrayBuffer();
+}
+
+// The bytes of the site's file `path` (as site.json names it, e.g. "weights/default.json"), once
+// their SHA-256 is `expected`; otherwise an error naming the file and both checksums. A copy from
+// the browser's cache that does not match (an older version of the site) is fetched again first.
+async function fetchVerified(path, expected) {
+  if (!/^[0-9a-f]{64}$/.test(expected)) throw new Error(`site.json gives no SHA-256 for ${path}`);
+  let bytes = await fetchOk(SITE + path);
+  let actual = await sha256(bytes);
+  if (actual !== expected) {
+    bytes = await fetchOk(SITE + path, "arrayBuffer", "reload");
+    actual = await sha256(bytes);
+  }
+  if (actual !== expected) {
+    throw new Error(
+      `${path} does not match site.json (SHA-256 ${actual.slice(0, 12)}… expected ${expected.slice(0, 12)}…); ` +
+        "the file may be corrupted or the site half-updated",
+    );
+  }
+  return bytes;
+}
+
+async function sha256(bytes) {
+  if (!self.crypto?.subtle) {
+    // crypto.subtle exists only on https:// or localhost pages; nothing is used unchecked
+    throw new Error("this page must be opened over https:// (or from localhost) to check its files");
+  }
+  const digest = new Uint8Array(await crypto.subtle.digest("SHA-256", bytes));
+  return Array.from(digest, (byte) => byte.toString(16).padStart(2, "0")).join("");
 }
 
 function toPlain(proxy) {
@@ -54,10 +98,11 @@ async function boot() {
     return value;
   };
   try {
+    // site.json: always the server's current one (revalidated), so Retry sees an updated site
     const site = await step("site", "Reading the site manifest", [0, 0.03, 0.2], () =>
-      fetchOk(SITE + "site.json", "text"),
+      fetchOk(SITE + "site.json", "text", "no-cache"),
     );
-    const manifest = JSON.parse(site);
+    manifest = JSON.parse(site);
     pyodide = await step("runtime", "Starting Python (Pyodide, 14 MB)", [0.03, 0.7, 4], () =>
       loadPyodide({ indexURL: PYODIDE, fullStdLib: false }),
     );
@@ -67,7 +112,7 @@ async function boot() {
       if (!pyodide.loadedPackages.numpy) throw new Error(problems.join(" ") || "NumPy did not load");
     });
     await step("package", "Importing NumPy and the scratchnn package", [0.85, 0.95, 0.8], async () => {
-      const archive = await fetchOk(SITE + manifest.package.file);
+      const archive = await fetchVerified(manifest.package.file, manifest.package.sha256);
       pyodide.unpackArchive(archive, "zip", { extractDir: "/home/pyodide/scratchnn-site" });
       pyodide.runPython("import sys; sys.path.insert(0, '/home/pyodide/scratchnn-site')");
       page = pyodide.pyimport("scratchnn.page");
@@ -79,7 +124,7 @@ async function boot() {
       ),
     );
     versions.pyodide = pyodide.version;
-    self.postMessage({ type: "ready", timings, versions, models: manifest.models });
+    self.postMessage({ type: "ready", timings, versions, models: manifest.models, limits: manifest.weights_limits });
   } catch (error) {
     self.postMessage({ type: "error", stage, message: String(error && error.message ? error.message : error) });
   }
@@ -87,8 +132,10 @@ async function boot() {
 
 async function model(name) {
   if (!models.has(name)) {
-    const text = await fetchOk(SITE + `weights/${encodeURIComponent(name)}.json`, "text");
-    models.set(name, page.load_model(name, text));
+    const entry = manifest.models.find((m) => m.name === name);
+    if (!entry) throw new Error(`site.json lists no network named ${name}`);
+    const bytes = await fetchVerified(entry.file, entry.sha256);
+    models.set(name, page.load_model(name, new TextDecoder().decode(bytes)));
   }
   const description = toPlain(page.describe(models.get(name)));
   return description;

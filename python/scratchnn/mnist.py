@@ -8,24 +8,29 @@ The IDX format (http://yann.lecun.com/exdb/mnist/) is a big-endian header then r
 Where the files live, in order: the ``data_dir`` argument (the CLI's ``--data-dir``), the
 environment variable ``SCRATCHNN_DATA_DIR``, then a user cache directory. Missing files are
 downloaded from a public mirror into that directory; every file is checked against its
-published SHA-256 before it is used. This module runs in CPython only (the browser gets its
-data from the site build).
+published SHA-256 before it is used. A download reads at most the file's known size, gives up
+after a deadline, and is verified in memory before it is written (atomically), so a failed or
+killed download leaves nothing behind, and a folder is created only for a verified file.
+This module runs in CPython only (the browser gets its data from the site build).
 """
 
 from __future__ import annotations
 
 import gzip
 import hashlib
+import http.client
 import os
-import shutil
+import stat
 import struct
 import sys
-import tempfile
+import time
 import urllib.request
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
+
+from . import files
 
 # file name -> (size in bytes, SHA-256) of the canonical distribution
 FILES = {
@@ -38,6 +43,8 @@ MIRRORS = (
     "https://ossci-datasets.s3.amazonaws.com/mnist/",
     "https://storage.googleapis.com/cvdf-datasets/mnist/",
 )
+DEADLINE = 300.0  # seconds to download one file (the largest, 9.9 MB, at a slow 100 kB/s takes 100 s)
+READ_TIMEOUT = 60.0  # seconds to wait for any byte at all
 IMAGES_MAGIC = 2051
 LABELS_MAGIC = 2049
 N_VALIDATION = 1000  # the original holds out the first 1,000 shuffled training images
@@ -75,6 +82,19 @@ def resolve_data_dir(data_dir: str | os.PathLike | None = None) -> Path:
     return default_data_dir()
 
 
+def check_data_dir(directory: str | os.PathLike) -> Path:
+    """``directory``, if it is a folder or can be made one; MnistError if it, or a folder on its way, is a file."""
+    directory = Path(directory)
+    for folder in (directory, *directory.parents):
+        if folder.exists():  # the nearest part of the path that is there
+            if not folder.is_dir():
+                what = "a file" if folder.is_file() else files.kind_of(folder.stat().st_mode)
+                on_its_way = "" if folder == directory else f": {folder} on its way"
+                raise MnistError(f"{directory}{on_its_way} is {what}, not a folder")
+            break
+    return directory
+
+
 def sha256_of(path: Path) -> str:
     digest = hashlib.sha256()
     with open(path, "rb") as f:
@@ -83,55 +103,97 @@ def sha256_of(path: Path) -> str:
     return digest.hexdigest()
 
 
-def verify(path: Path, name: str | None = None) -> str:
-    """Check a file's size and SHA-256 against those of MNIST file ``name`` (default: the
-    file's own name); return the checksum."""
-    size, expected = FILES[name or path.name]
-    where = name or path  # a download is checked under a temporary name: report the real one
-    actual_size = path.stat().st_size
-    if actual_size != size:
-        raise MnistError(f"{where}: {actual_size} bytes, expected {size} (truncated or wrong file?)")
+def verify(path: Path) -> str:
+    """Check a file's size and SHA-256 against those of the MNIST file of its name; return the checksum."""
+    size, expected = FILES[path.name]
+    info = path.stat()
+    if not stat.S_ISREG(info.st_mode):  # a FIFO would block the read below forever
+        raise MnistError(f"{path} is {files.kind_of(info.st_mode)}, not an MNIST file")
+    if info.st_size != size:
+        raise MnistError(f"{path}: {info.st_size} bytes, expected {size} (truncated or wrong file?)")
     actual = sha256_of(path)
     if actual != expected:
-        raise MnistError(f"{where}: SHA-256 {actual} does not match the published {expected}")
+        raise MnistError(f"{path}: SHA-256 {actual} does not match the published {expected}")
     return actual
 
 
-def download(name: str, data_dir: Path, mirrors: tuple[str, ...] = MIRRORS) -> Path:
-    """Fetch one file from the first mirror that answers, verify it, then move it into place.
+def download(name: str, data_dir: Path, mirrors: tuple[str, ...] = MIRRORS, deadline: float = DEADLINE) -> Path:
+    """Fetch one file from the first mirror that gives the right bytes, then write it into ``data_dir``.
 
-    The file is written under a temporary name first, so an interrupted or corrupt download
-    never leaves a file under the real name.
+    Each try reads at most the file's known size and gives up after ``deadline`` seconds. The bytes
+    are verified in memory, then written atomically: nothing but the verified file is ever left,
+    and ``data_dir`` is created only then.
     """
-    data_dir.mkdir(parents=True, exist_ok=True)
+    size, expected = FILES[name]
     errors = []
     for mirror in mirrors:
         url = mirror.rstrip("/") + "/" + name
         print(f"downloading {url}", file=sys.stderr)
-        fd, tmp_name = tempfile.mkstemp(dir=data_dir, prefix=f".{name}.", suffix=".part")
-        tmp = Path(tmp_name)
         try:
-            with os.fdopen(fd, "wb") as out, urllib.request.urlopen(url, timeout=60) as response:
-                shutil.copyfileobj(response, out)
-            verify(tmp, name)
-            return tmp.replace(data_dir / name)
-        except (OSError, MnistError) as error:
+            raw = read_at_most(url, size, deadline)
+        except (OSError, http.client.HTTPException, MnistError) as error:
             errors.append(f"{url}: {error}")
-        finally:
-            tmp.unlink(missing_ok=True)
+            continue
+        if len(raw) != size:
+            errors.append(f"{url}: {len(raw)} bytes, expected {size} (truncated or wrong file?)")
+        elif hashlib.sha256(raw).hexdigest() != expected:
+            errors.append(f"{url}: SHA-256 {hashlib.sha256(raw).hexdigest()} does not match the published {expected}")
+        else:
+            return save_verified(raw, data_dir / name)
     raise MnistError(f"could not download {name}:\n  " + "\n  ".join(errors))
 
 
-def fetch(data_dir: str | os.PathLike | None = None, mirrors: tuple[str, ...] = MIRRORS) -> Path:
-    """Make sure the four verified files are in the data directory; return the directory."""
-    directory = resolve_data_dir(data_dir)
+def read_at_most(url: str, size: int, deadline: float) -> bytes:
+    """The body at ``url``; MnistError if it is over ``size`` bytes or takes over ``deadline`` seconds."""
+    give_up = time.monotonic() + deadline
+    data = bytearray()
+    with urllib.request.urlopen(url, timeout=min(READ_TIMEOUT, deadline)) as response:
+        declared = response.headers.get("Content-Length", "")
+        if declared.isdigit() and int(declared) > size:
+            raise MnistError(f"the server sends {int(declared):,} bytes, but the file has {size:,}")
+        while chunk := response.read1(1 << 16):  # read1: whatever has arrived, so a slow server is noticed
+            data += chunk
+            if len(data) > size:
+                raise MnistError(f"more than the {size:,} bytes the file has: stopped reading")
+            if time.monotonic() > give_up:
+                raise MnistError(f"gave up after {deadline:g} s ({len(data):,} of {size:,} bytes): too slow")
+    return bytes(data)
+
+
+def save_verified(raw: bytes, path: Path) -> Path:
+    """Write a verified download to ``path``, creating its folder now that there is a file for it."""
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        return files.atomic_write(path, raw)
+    except OSError as error:  # files.OutputError is a ValueError
+        raise MnistError(f"cannot save {path.name} in {path.parent} ({error.strerror or error})") from error
+    except files.OutputError as error:
+        raise MnistError(f"cannot save {path.name}: {error}") from error
+
+
+def remove_stale_parts(directory: Path) -> None:
+    """Delete the ``.{name}.*.part`` files that downloads of earlier versions left when killed."""
+    if directory.is_dir():
+        for name in FILES:
+            for part in directory.glob(f".{name}.*.part"):
+                part.unlink(missing_ok=True)
+
+
+def fetch(
+    data_dir: str | os.PathLike | None = None, mirrors: tuple[str, ...] = MIRRORS, deadline: float = DEADLINE
+) -> Path:
+    """Make sure the four verified files are in the data directory; return the directory.
+
+    ``deadline``: seconds for each file's download."""
+    directory = check_data_dir(resolve_data_dir(data_dir))
+    remove_stale_parts(directory)
     for name in FILES:
         path = directory / name
         if path.exists():
             verify(path)
         else:
             try:
-                download(name, directory, mirrors)
+                download(name, directory, mirrors, deadline)
             except MnistError as error:
                 raise MnistError(
                     f"{error}\n{name} is not in {directory} and could not be downloaded. Put the four MNIST "

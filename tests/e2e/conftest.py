@@ -8,11 +8,7 @@ at all is a failure, never a skip.
 
 from __future__ import annotations
 
-import socket
-import subprocess
 import sys
-import time
-import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -26,6 +22,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))  # the tests import dem
 import build_site  # noqa: E402
 import chromium  # noqa: E402
 from demo_page import App, open_app  # noqa: E402
+from local_server import serve_folder  # noqa: E402
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
@@ -49,36 +46,11 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return build_site.build(tmp_path_factory.mktemp("site") / "_site", build_site.default_wheels(), cdn=None)
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 @pytest.fixture(scope="session")
 def server(site: Path) -> Iterator[str]:
-    """`python -m http.server` on a free 127.0.0.1 port, serving the site; yields its URL."""
-    port = free_port()
-    process = subprocess.Popen(
-        [sys.executable, "-m", "http.server", "--bind", "127.0.0.1", "--directory", str(site), str(port)],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    url = f"http://127.0.0.1:{port}/"
-    try:
-        deadline = time.monotonic() + 15
-        while True:
-            try:
-                urllib.request.urlopen(url + "site.json", timeout=2).close()
-                break
-            except OSError:
-                if time.monotonic() > deadline or process.poll() is not None:
-                    raise RuntimeError(f"the test server on port {port} did not start") from None
-                time.sleep(0.1)
+    """A server on a free 127.0.0.1 port, serving the site (no headers of its own); yields its URL."""
+    with serve_folder(site) as url:
         yield url
-    finally:
-        process.terminate()
-        process.wait(timeout=10)
 
 
 @pytest.fixture(scope="session")

@@ -5,8 +5,8 @@
 //
 // - Pyodide's core comes from web/node_modules/pyodide (npm ci in web/), numpy's wheel from
 //   $SCRATCHNN_PYODIDE_WHEELS or ../shared/pyodide-0.27.7, checked against pyodide-lock.json;
-// - pytest and its pure-Python dependencies are wheels fetched by `pip download` (the folder
-//   given by --wheels), unpacked into Pyodide's site-packages;
+// - pytest, hypothesis and their pure-Python dependencies are wheels fetched by `pip download`
+//   (the folder given by --wheels), unpacked into Pyodide's site-packages;
 // - the repository is mounted at /repo (NODEFS), python/ goes on sys.path, and MNIST's folder
 //   ($SCRATCHNN_DATA_DIR) is mounted at /data/mnist so that the tests that need it run too.
 //
@@ -26,6 +26,7 @@ const DEFAULT_TESTS = [
   "tests/test_network.py",
   "tests/test_training.py",
   "tests/test_weights.py",
+  "tests/test_weights_properties.py", // Hypothesis: any JSON loads or is refused (deep JSON once killed Pyodide)
   "tests/test_preprocess.py",
   "tests/test_page.py",
   "tests/test_session.py",
