@@ -15,11 +15,10 @@ or a folder that is not there is refused, and the files are written atomically (
 from __future__ import annotations
 
 import argparse
-import datetime
+import dataclasses
 import json
 import math
 import sys
-import tempfile
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -29,11 +28,10 @@ import numpy as np
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "python"))  # run from a checkout without installing
 
-from scratchnn import __version__, augment, files, mnist, network, training, weights  # noqa: E402
-from scratchnn.presets import PRESETS  # noqa: E402
+from scratchnn import augment, files, mnist, network, training, weights  # noqa: E402
+from scratchnn.config import MAX_EPOCHS, PRESETS, TrainConfig  # noqa: E402
 
 OVERRIDES = ("hidden", "init", "dtype", "epochs", "lr", "batch_size", "momentum", "lr_decay", "augment", "store_dtype")
-MAX_EPOCHS = 100_000  # the longest preset (seed, full batch) runs 500
 
 
 def whole_number(low: int, high: int | None = None) -> Callable[[str], int]:
@@ -100,7 +98,7 @@ def parse_augment(text: str) -> dict:
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     epilog = "presets:\n" + "\n".join(
-        f"  {name:8s} " + ", ".join(f"{k}={v}" for k, v in cfg.items()) for name, cfg in PRESETS.items()
+        f"  {name:8s} " + ", ".join(f"{k}={v}" for k, v in cfg.to_dict().items()) for name, cfg in PRESETS.items()
     )
     parser = argparse.ArgumentParser(
         description="Train the two-layer MNIST network from scratch and save its weights as JSON.",
@@ -145,14 +143,14 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     return parser.parse_args(argv)
 
 
-def config_from(args: argparse.Namespace) -> tuple[str, dict]:
-    """The preset's values with any command-line overrides; the name is "custom" if overridden."""
-    config = dict(PRESETS[args.preset])
+def config_from(args: argparse.Namespace) -> tuple[str, TrainConfig]:
+    """The preset with any command-line overrides (dataclasses.replace); "custom" if overridden."""
     overridden = {k: getattr(args, k) for k in OVERRIDES if getattr(args, k) is not None}
     if overridden.get("batch_size") == 0:
         overridden["batch_size"] = None
-    config.update(overridden)
-    return (args.preset if not overridden else "custom"), config
+    if "augment" in overridden:
+        overridden["augment"] = augment.Augment.from_dict(overridden["augment"])
+    return (args.preset if not overridden else "custom"), dataclasses.replace(PRESETS[args.preset], **overridden)
 
 
 class ProgressBar:
@@ -187,13 +185,17 @@ class ProgressBar:
 
 
 def plot_paths(out: Path) -> list[Path]:
-    """The PNGs written beside the weights: <stem>-curves.png and <stem>-confusion.png (plots.save_all's names)."""
+    """The PNGs written beside the weights: <stem>-curves.png and <stem>-confusion.png (plots.KINDS)."""
     return [Path(f"{out.with_suffix('')}-{kind}.png") for kind in ("curves", "confusion")]
 
 
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
-    preset, config = config_from(args)
+    try:
+        preset, config = config_from(args)
+    except ValueError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 2
     out = args.out or ROOT / "web" / "weights" / f"{preset}.json"
     try:
         for path in [out] + ([] if args.no_plots else plot_paths(out)):
@@ -202,22 +204,20 @@ def main(argv: list[str] | None = None) -> int:
         print(f"error: --out {error}", file=sys.stderr)
         return 2
     try:
-        training.check_hyperparameters(**{k: config[k] for k in ("epochs", "lr", "batch_size", "momentum", "lr_decay")})
-        data = mnist.load(args.data_dir, seed=args.seed, dtype=config["dtype"])
+        data = mnist.load(args.data_dir, seed=args.seed, dtype=config.dtype)
     except (ValueError, mnist.MnistError) as error:
         print(f"error: {error}", file=sys.stderr)
         return 2
     print(f"preset {preset}: {config}", file=sys.stderr)
-    augmenter = augment.Augment.from_dict(config.get("augment"))
-    params = network.init_params(config["hidden"], config["init"], config["dtype"], seed=args.seed)
-    progress = ProgressBar(config["epochs"])
+    params = network.init_params(config.hidden, config.init, config.dtype, seed=args.seed)
+    progress = ProgressBar(config.epochs)
     started = time.perf_counter()
     try:
         with np.errstate(over="ignore", invalid="ignore"):  # divergence is caught as a NaN loss
             history = training.train(
                 params, data.X_train, data.Y_train,
-                epochs=config["epochs"], lr=config["lr"], batch_size=config["batch_size"],
-                momentum=config["momentum"], lr_decay=config["lr_decay"], seed=args.seed, augment=augmenter,
+                epochs=config.epochs, lr=config.lr, batch_size=config.batch_size,
+                momentum=config.momentum, lr_decay=config.lr_decay, seed=args.seed, augment=config.augment,
                 X_val=data.X_val, Y_val=data.Y_val, on_epoch=progress.epoch, on_batch=progress.batch,
             )  # fmt: skip
     except FloatingPointError as error:
@@ -227,34 +227,21 @@ def main(argv: list[str] | None = None) -> int:
         print(f"\ninterrupted: nothing was written; {out} is untouched.", file=sys.stderr)
         return 130
     train_seconds = time.perf_counter() - started
-    store_dtype = config.get("store_dtype")
-    if store_dtype:  # measure what the file will hold: float16 rounds every weight
+    store_dtype = config.store_dtype or config.dtype
+    if config.store_dtype:  # measure what the file will hold: float16 rounds every weight
         params = {name: P.astype(store_dtype).astype(params["W1"].dtype) for name, P in params.items()}
     _, val_accuracy = training.evaluate(params, data.X_val, data.Y_val)
     test_loss, test_accuracy = training.evaluate(params, data.X_test, data.Y_test)
-    metadata = {
-        "preset": preset,
-        **config,
-        "augment": config.get("augment") or None,
-        "store_dtype": store_dtype or config["dtype"],
-        "seed": args.seed,
-        "train_seconds": round(train_seconds, 2),
-        "val_accuracy": val_accuracy,
-        "test_accuracy": test_accuracy,
-        "test_loss": round(test_loss, 6),
-        "history": {
-            "loss": [round(h.loss, 6) for h in history],
-            "train_accuracy": [round(h.accuracy, 6) for h in history],
-            "val_accuracy": [h.val_accuracy for h in history],
-        },
-        "data_sha256": data.sha256,
-        "trained_with": "scripts/train.py",
-        "created": datetime.datetime.now(datetime.UTC).isoformat(timespec="seconds"),
-        "scratchnn_version": __version__,
-        "numpy_version": np.__version__,
-    }
+    metadata = weights.training_metadata(
+        config.to_dict() | {"store_dtype": store_dtype},
+        [dataclasses.asdict(h) for h in history],
+        preset=preset, seed=args.seed, train_seconds=train_seconds,
+        val_accuracy=val_accuracy, test_accuracy=test_accuracy, test_loss=round(test_loss, 6),
+        data={"files": data.sha256, "n_train": data.Y_train.size, "n_val": data.Y_val.size, "n_test": data.Y_test.size},
+        trained_with="scripts/train.py",
+    )  # fmt: skip
     try:
-        weights.save(out, params, metadata, dtype=store_dtype)
+        weights.save(out, params, metadata, dtype=config.store_dtype)
     except weights.WeightsError as error:  # e.g. a weight beyond float16's range after a wild learning rate
         print(f"error: the trained weights cannot be stored: {error}. Nothing was written.", file=sys.stderr)
         return 1
@@ -272,7 +259,7 @@ def main(argv: list[str] | None = None) -> int:
         except (files.OutputError, OSError) as error:
             print(f"error: the weights were written, but not the plots: {error}", file=sys.stderr)
             return 1
-    summary = {"preset": preset, "hidden": config["hidden"], "test_accuracy": test_accuracy,
+    summary = {"preset": preset, "hidden": config.hidden, "test_accuracy": test_accuracy,
                "val_accuracy": val_accuracy, "train_seconds": round(train_seconds, 2),
                "out": str(out)}  # fmt: skip
     print(json.dumps(summary))
@@ -287,11 +274,10 @@ def save_plots(out: Path, params: network.Params, history: list, data: mnist.Mni
         print("(matplotlib is not installed: no plots; pip install 'scratchnn[plot]')", file=sys.stderr)
         return
     predictions = network.predict(params, data.X_test)
-    with tempfile.TemporaryDirectory() as scratch:  # save_all writes files: draw them there, then write each safely
-        for drawn in plots.save_all(Path(scratch) / out.name, history, predictions, data.Y_test):
-            path = out.parent / drawn.name
-            files.atomic_write(path, drawn.read_bytes())
-            print(f"wrote {path}", file=sys.stderr)
+    drawn = {"curves": plots.curves(history), "confusion": plots.confusion(predictions, data.Y_test)}
+    for path, kind in zip(plot_paths(out), plots.KINDS, strict=True):
+        files.atomic_write(path, drawn[kind])
+        print(f"wrote {path}", file=sys.stderr)
 
 
 if __name__ == "__main__":

@@ -22,7 +22,8 @@ def test_committed_weights_reach_their_stated_accuracy(path, mnist_data):
     _, test_accuracy = training.evaluate(params, mnist_data.X_test, mnist_data.Y_test)
     assert test_accuracy == pytest.approx(metadata["test_accuracy"], abs=1e-4)  # measured, not claimed
     assert test_accuracy >= PROMISED[metadata["preset"]]
-    assert metadata["data_sha256"] == {name: sha for name, (_, sha) in mnist.FILES.items()}
+    assert metadata["data"]["files"] == {name: sha for name, (_, sha) in mnist.FILES.items()}
+    assert metadata["trained_with"] == "scripts/train.py"
     assert params["W1"].shape[0] == metadata["hidden"]
 
 

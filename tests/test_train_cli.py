@@ -66,7 +66,7 @@ def test_a_short_run_writes_valid_weights_with_metadata(tmp_path):
     assert metadata["epochs"] == 2 and metadata["batch_size"] == 256 and metadata["hidden"] == 16
     assert metadata["test_accuracy"] == summary["test_accuracy"] > 0.85
     assert len(metadata["history"]["val_accuracy"]) == 2
-    assert set(metadata["data_sha256"]) == {
+    assert set(metadata["data"]["files"]) == {
         "train-images-idx3-ubyte.gz", "train-labels-idx1-ubyte.gz",
         "t10k-images-idx3-ubyte.gz", "t10k-labels-idx1-ubyte.gz",
     }  # fmt: skip

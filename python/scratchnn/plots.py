@@ -1,16 +1,22 @@
-"""PNG plots of a training run (needs matplotlib: ``pip install 'scratchnn[plot]'``)."""
+"""PNG plots of a training run (needs matplotlib: ``pip install 'scratchnn[plot]'``).
+
+The figures are drawn with matplotlib's object interface (``Figure``), not pyplot: importing this
+module changes no global matplotlib setting, so it works in a script and in a notebook alike.
+Each function returns the PNG's bytes; the caller decides where they go (scripts/train.py
+writes them beside the weights with ``files.atomic_write``).
+"""
 
 from __future__ import annotations
 
-from pathlib import Path
+import io
 
-import matplotlib
-
-matplotlib.use("Agg")  # files only, no window
-import matplotlib.pyplot as plt
 import numpy as np
+from matplotlib.figure import Figure
 
 from .network import N_CLASSES
+from .training import EpochReport
+
+KINDS = ("curves", "confusion")  # <weights stem>-<kind>.png
 
 
 def confusion_matrix(predictions: np.ndarray, Y: np.ndarray) -> np.ndarray:
@@ -20,11 +26,17 @@ def confusion_matrix(predictions: np.ndarray, Y: np.ndarray) -> np.ndarray:
     return counts
 
 
-def save_all(weights_path: Path, history: list, predictions: np.ndarray, Y: np.ndarray) -> list[Path]:
-    """Write <stem>-curves.png (loss and accuracy per epoch) and <stem>-confusion.png."""
-    stem = weights_path.with_suffix("")
+def png(fig: Figure) -> bytes:
+    buffer = io.BytesIO()
+    fig.savefig(buffer, format="png", dpi=100)
+    return buffer.getvalue()
+
+
+def curves(history: list[EpochReport]) -> bytes:
+    """Training loss, and training and validation accuracy, per epoch."""
     epochs = [h.epoch for h in history]
-    fig, (ax_loss, ax_acc) = plt.subplots(1, 2, figsize=(10, 4))
+    fig = Figure(figsize=(10, 4), layout="tight")
+    ax_loss, ax_acc = fig.subplots(1, 2)
     ax_loss.plot(epochs, [h.loss for h in history], label="training loss")
     ax_loss.set(xlabel="epoch", ylabel="cross-entropy", title="Loss")
     ax_acc.plot(epochs, [h.accuracy for h in history], label="training")
@@ -33,13 +45,14 @@ def save_all(weights_path: Path, history: list, predictions: np.ndarray, Y: np.n
     for ax in (ax_loss, ax_acc):
         ax.grid(alpha=0.3)
         ax.legend()
-    fig.tight_layout()
-    curves = Path(f"{stem}-curves.png")
-    fig.savefig(curves, dpi=100)
-    plt.close(fig)
+    return png(fig)
 
+
+def confusion(predictions: np.ndarray, Y: np.ndarray) -> bytes:
+    """The 10 x 10 confusion matrix of the predictions, with its counts written in."""
     counts = confusion_matrix(predictions, Y)
-    fig, ax = plt.subplots(figsize=(6, 5.5))
+    fig = Figure(figsize=(6, 5.5), layout="tight")
+    ax = fig.subplots()
     ax.imshow(counts, cmap="Blues")
     for i in range(N_CLASSES):
         for j in range(N_CLASSES):
@@ -48,8 +61,4 @@ def save_all(weights_path: Path, history: list, predictions: np.ndarray, Y: np.n
     accuracy = np.trace(counts) / counts.sum()
     ax.set(xlabel="predicted", ylabel="true digit", title=f"Confusion matrix (test accuracy {accuracy:.2%})",
            xticks=range(N_CLASSES), yticks=range(N_CLASSES))  # fmt: skip
-    fig.tight_layout()
-    confusion = Path(f"{stem}-confusion.png")
-    fig.savefig(confusion, dpi=100)
-    plt.close(fig)
-    return [curves, confusion]
+    return png(fig)

@@ -35,10 +35,12 @@ refuses whatever ``from_json`` would: what ``save`` writes always loads.
 from __future__ import annotations
 
 import base64
+import datetime
 import hashlib
 import json
 import math
 import os
+import platform
 import re
 import reprlib
 import stat
@@ -47,7 +49,7 @@ from typing import Any
 
 import numpy as np
 
-from . import files
+from . import __version__, files
 from .network import N_CLASSES, N_INPUTS, Params
 
 FORMAT = "scratchnn-weights"
@@ -348,6 +350,51 @@ def check_metadata(metadata: Any) -> dict[str, Any]:
             )
     check_history(metadata.get("history"))
     return metadata
+
+
+def training_metadata(
+    settings: dict[str, Any],
+    history: list[dict[str, Any]],
+    *,
+    preset: str | None,
+    seed: int,
+    train_seconds: float,
+    val_accuracy: float | None,
+    test_accuracy: float | None,
+    data: dict[str, Any],
+    trained_with: str,
+    **extra: Any,
+) -> dict[str, Any]:
+    """The metadata of a trained network, the same for scripts/train.py and the page.
+
+    ``settings``: the TrainConfig's values (``config.to_dict()``); ``history``: one dict per epoch
+    the network has had, with ``loss``, ``accuracy``, ``val_loss`` and ``val_accuracy`` (an
+    EpochReport as a dict); ``data``: what it was trained on (files and their checksums);
+    ``extra``: anything else the caller records (``test_loss``, ``continued_from``...).
+    ``epochs`` is the number of epochs in ``history``.
+    """
+    return {
+        "preset": preset,
+        **settings,
+        "epochs": len(history),
+        "seed": seed,
+        "train_seconds": round(train_seconds, 3),
+        "val_accuracy": val_accuracy,
+        "test_accuracy": test_accuracy,
+        **extra,
+        "history": {
+            "loss": [round(h["loss"], 6) for h in history],
+            "train_accuracy": [round(h["accuracy"], 6) for h in history],
+            "val_loss": [round(h["val_loss"], 6) for h in history],
+            "val_accuracy": [h["val_accuracy"] for h in history],
+        },
+        "data": data,
+        "trained_with": trained_with,
+        "created": datetime.datetime.now(datetime.UTC).isoformat(timespec="seconds"),
+        "scratchnn_version": __version__,
+        "numpy_version": np.__version__,
+        "python": platform.python_version(),
+    }
 
 
 def from_json(text: str | bytes, source: str = "weights") -> tuple[Params, dict[str, Any]]:
