@@ -17,6 +17,11 @@ const state = {
   dirty: false, // the drawing changed since the last request
   loadStarted: performance.now(),
   readyMs: null,
+  limits: null, // the largest weights upload the site accepts: {max_bytes, max_hidden}, from the worker
+  readyText: "", // the status line when everything is loaded
+  retry: null, // what the Retry button does: start Python again, or retry switching networks
+  wanted: null, // the network on show when Python was restarted: loaded first again
+  restartNote: "", // why Python was last restarted, when it was not the visitor's choice
 };
 
 let announceReady;
@@ -24,27 +29,63 @@ const ready = new Promise((resolve) => (announceReady = resolve));
 
 const python = new PythonWorker({
   onProgress: ({ label, fraction, until, seconds }) => showStatus(label + "…", fraction, "loading", until, seconds),
-  onReady: async ({ versions, models, timings }) => {
-    buildModelPicker(models);
-    showStatus("Loading the network's weights…", 0.95, "loading", 1, 0.5);
-    await useModel(models[0].name);
-    state.ready = true;
-    state.readyMs = performance.now() - state.loadStarted;
-    state.timings = timings;
-    const seconds = (state.readyMs / 1000).toFixed(1);
-    showStatus(`Ready · Python ${versions.python} + NumPy ${versions.numpy} in your browser · ${seconds} s`, 1, "ready");
-    $("versions").textContent =
-      `scratchnn ${versions.scratchnn} on Python ${versions.python}, NumPy ${versions.numpy}, Pyodide ${versions.pyodide}.`;
-    document.body.classList.add("ready");
-    announceReady();
-    predictSoon();
-  },
+  onReady: (message) => start(message),
   onError: ({ stage, message }) => {
     showStatus(`Could not load ${STAGES[stage] || stage}. ${message} — check the connection and retry.`, 1, "error");
     $("confidence").textContent = "Python did not load";
     state.ready = false;
+    state.retry = restartPython;
+    training.pythonLost();
+  },
+  // Python in the worker died (Pyodide's fatal error): start it again at once, saying so.
+  onFatal: (message) => {
+    state.restartNote = "Python stopped working and was restarted";
+    restartPython(`Python stopped working (${message}). Starting it again…`);
   },
 });
+
+/** The worker is ready: load the first network (the one on show before a restart, if it is one
+ * of the site's), then give the training panel its turn (it re-loads the visitor's network). */
+async function start({ versions, models, timings, limits }) {
+  buildModelPicker(models);
+  state.limits = limits ?? null;
+  const first = models.find((model) => model.name === state.wanted) ?? models[0];
+  showStatus("Loading the network's weights…", 0.95, "loading", 1, 0.5);
+  try {
+    await useModel(first.name);
+  } catch (error) {
+    if (error.lost) return; // the worker was replaced meanwhile: the new one reports
+    showStatus(`Could not load the ${first.name} network: ${error.message}. Retry starts Python again.`, 1, "error");
+    $("confidence").textContent = "no network loaded";
+    state.retry = restartPython;
+    return;
+  }
+  state.ready = true;
+  state.readyMs = performance.now() - state.loadStarted;
+  state.timings = timings;
+  state.retry = restartPython;
+  const seconds = (state.readyMs / 1000).toFixed(1);
+  const note = state.restartNote ? `${state.restartNote} · ` : "";
+  const versionsText = `Python ${versions.python} + NumPy ${versions.numpy}`;
+  state.readyText = `${note}Ready · ${versionsText} in your browser · ${seconds} s`;
+  showStatus(state.readyText, 1, "ready");
+  $("versions").textContent =
+    `scratchnn ${versions.scratchnn} on Python ${versions.python}, NumPy ${versions.numpy}, Pyodide ${versions.pyodide}.`;
+  document.body.classList.add("ready");
+  announceReady();
+  predictSoon();
+  await training.pythonReady();
+}
+
+/** Stop the worker and start a new one (Retry, or after Python died); `label`: the status meanwhile. */
+function restartPython(label = "Retrying…") {
+  state.ready = false;
+  state.loadStarted = performance.now();
+  if (state.model) state.wanted = state.model.name;
+  training.pythonLost();
+  showStatus(label, 0, "loading");
+  python.restart();
+}
 
 const pad = new DrawingPad($("pad"), (reason) => {
   updateTools();
@@ -72,7 +113,7 @@ async function predictNow() {
   try {
     await predictCanvas();
   } catch (error) {
-    showStatus(`Prediction failed: ${error.message}`, 1, "error");
+    if (!error.lost) showStatus(`Prediction failed: ${error.message}`, 1, "error"); // lost: a restart says so
   } finally {
     state.inFlight = false;
   }
@@ -110,18 +151,36 @@ async function useModel(name) {
   state.model = await python.useModel(name);
   showModel(state.model);
   document.body.dataset.model = name;
+  checkChoice(name);
 }
 
+/** The network picker shows `name` as chosen. */
+function checkChoice(name) {
+  const radio = document.querySelector(`#models input[value="${name}"]`);
+  if (radio) radio.checked = true;
+}
+
+/** Show another network. If it cannot be loaded, say why, offer Retry, and go on reading the
+ * drawing with the network that was on show (the picker shows it again). */
 async function switchModel(name) {
   if (!state.ready) return;
   state.ready = false;
+  const previous = state.model?.name;
   try {
     await useModel(name);
   } catch (error) {
-    showStatus(`Could not load the ${name} network: ${error.message}`, 1, "error");
+    if (error.lost) return; // Python is being restarted: the restart says so
+    if (previous) checkChoice(previous);
+    state.ready = true;
+    const still = previous ? ` The page still reads your drawing with the ${previous} network.` : "";
+    showStatus(`Could not load the ${name} network: ${error.message}.${still}`, 1, "error");
+    state.retry = () => switchModel(name);
+    predictSoon();
     return;
   }
   state.ready = true;
+  state.retry = restartPython;
+  if ($("status").dataset.state === "error") showStatus(state.readyText, 1, "ready");
   predictSoon();
 }
 
@@ -129,9 +188,8 @@ $("undo").addEventListener("click", () => pad.undo());
 $("units-toggle").addEventListener("click", toggleAllUnits);
 $("clear").addEventListener("click", () => pad.clear());
 $("retry").addEventListener("click", () => {
-  state.loadStarted = performance.now();
-  showStatus("Retrying…", 0, "loading");
-  python.restart();
+  state.restartNote = "";
+  (state.retry ?? restartPython)();
 });
 document.addEventListener("keydown", (event) => {
   const typing = event.target instanceof HTMLInputElement && event.target.type === "text";
@@ -156,7 +214,8 @@ window.scratchnn = {
   predictCanvas,
   predictInput: (pixels) => python.predictInput(pixels),
   useModel: switchModel,
+  python,
 };
 
 // Training in the page (train.js): the panel gets the worker, the state and the way to switch networks.
-initTraining({ python, ready, state, switchModel, predictSoon });
+const training = initTraining({ python, state, switchModel, predictSoon });

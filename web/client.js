@@ -1,9 +1,13 @@
 // The page's side of the Python worker: start it, follow its loading, send requests and match
 // each answer to its request. No math here; worker.js runs the Python.
 
+// What Pyodide says once it can no longer run anything: the worker must be started again.
+const FATAL = /fatal error|fatally failed/i;
+
 export class PythonWorker {
   /**
-   * @param {{onProgress: Function, onReady: Function, onError: Function}} events
+   * @param {{onProgress: Function, onReady: Function, onError: Function, onFatal: Function}} events
+   *   onFatal(message): Python in the worker died; the page restarts it (once per worker).
    */
   constructor(events) {
     this.events = events;
@@ -13,18 +17,21 @@ export class PythonWorker {
   }
 
   start() {
-    this.worker = new Worker(new URL("./worker.js", import.meta.url));
-    this.worker.onmessage = (event) => this.receive(event.data);
-    this.worker.onerror = (event) => {
+    const worker = new Worker(new URL("./worker.js", import.meta.url));
+    this.worker = worker;
+    this.dead = false; // Python in this worker suffered a fatal error
+    // Messages from a worker that was replaced (still queued when it was stopped) are ignored.
+    worker.onmessage = (event) => worker === this.worker && this.receive(event.data);
+    worker.onerror = (event) => {
       event.preventDefault();
-      this.fail("runtime", event.message || "the worker could not start");
+      if (worker === this.worker) this.fail("runtime", event.message || "the worker could not start");
     };
   }
 
   /** Stop the worker (and whatever it was loading) and start a new one. */
   restart() {
     this.worker.terminate();
-    this.fail("restart", "restarted", false);
+    this.fail("restart", "Python was restarted", false);
     this.start();
   }
 
@@ -33,17 +40,27 @@ export class PythonWorker {
     else if (message.type === "ready") this.events.onReady(message);
     else if (message.type === "error") this.fail(message.stage, message.message);
     else if (message.type === "training") this.onTraining?.(message); // set by train.js
+    else if (message.type === "fatal") this.died(null, message.message);
     else if (message.type === "result") {
       const request = this.pending.get(message.id);
       if (!request) return;
       this.pending.delete(message.id);
       if (message.ok) request.resolve(message.value);
+      else if (FATAL.test(message.error)) this.died(request, message.error);
       else request.reject(new Error(message.error));
     }
   }
 
+  /** Python in the worker died (while answering `request`, if given): fail it, and tell the page once. */
+  died(request, text) {
+    request?.reject(lost(`Python stopped working (${text})`));
+    if (this.dead) return;
+    this.dead = true;
+    this.events.onFatal(text);
+  }
+
   fail(stage, text, report = true) {
-    for (const request of this.pending.values()) request.reject(new Error(text));
+    for (const request of this.pending.values()) request.reject(lost(text));
     this.pending.clear();
     if (report) this.events.onError({ stage, message: text });
   }
@@ -71,4 +88,12 @@ export class PythonWorker {
   predictInput(pixels) {
     return this.request("predict-input", { pixels: Array.from(pixels) });
   }
+}
+
+/** An error for a request that got no answer because its worker died or was replaced
+ * (`lost`: the page says so once, not for every request). */
+function lost(text) {
+  const error = new Error(text);
+  error.lost = true;
+  return error;
 }

@@ -3,14 +3,18 @@
 // (worker-training.js -> scratchnn/page_training.py); this module shows what it reports.
 
 import { TrainingChart } from "./chart.js";
-import { PALETTE, showModel } from "./view.js";
+import { showModel, updateFilters } from "./view.js";
 
 const $ = (id) => document.getElementById(id);
 const YOURS = "yours";
+// The largest weights file the page loads, when the worker does not say (weights.py's limits).
+const LIMITS = { max_bytes: 24_000_000, max_hidden: 2048 };
+const megabytes = (bytes) => `${(bytes / 1e6).toLocaleString("en", { maximumFractionDigits: 1 })} MB`;
 
 /**
- * @param {{python: object, ready: Promise, state: object, switchModel: Function, predictSoon: Function}} app
+ * @param {{python: object, state: object, switchModel: Function, predictSoon: Function}} app
  *   what the page (app.js) shares: the worker client, its state and how to switch networks.
+ *   The page calls the panel's pythonReady() when Python is ready and pythonLost() when it is gone.
  */
 export function initTraining(app) {
   const panel = new TrainingPanel(app);
@@ -19,7 +23,7 @@ export function initTraining(app) {
 }
 
 class TrainingPanel {
-  constructor({ python, ready, state, switchModel, predictSoon }) {
+  constructor({ python, state, switchModel, predictSoon }) {
     this.python = python;
     this.app = { state, switchModel, predictSoon };
     this.chart = new TrainingChart($("train-chart"));
@@ -28,6 +32,13 @@ class TrainingPanel {
     this.events = []; // every training event received, with its arrival time (for tests)
     this.last = null; // the last progress
     this.lineage = false; // the chart shows the current "yours" network's training so far
+    // The weights JSON of the visitor's network, kept in the page (after each run and each upload):
+    // if Python dies, the new worker gets it back. {text, filename, hidden}, or null.
+    this.kept = null;
+    this.keptFor = 0; // which "yours" the copy belongs to (a Reset forgets it)
+    this.lost = false; // Python is being restarted: the panel waits for it
+    this.yoursShown = false; // "yours" was on show when Python was lost
+    this.runLost = false; // a run was in progress when Python was lost
     python.onTraining = (message) => this.receive(message);
     $("train-form").addEventListener("submit", (event) => {
       event.preventDefault();
@@ -38,8 +49,104 @@ class TrainingPanel {
     $("train-reset").addEventListener("click", () => this.reset());
     $("weights-download").addEventListener("click", () => this.download());
     $("weights-file").addEventListener("change", (event) => this.upload(event.target.files[0]));
+    this.showLimits();
     this.setBusy(true);
-    ready.then(() => this.setBusy(false));
+  }
+
+  /** The largest weights file the page loads: the worker's word (site.json), else weights.py's. */
+  limits() {
+    const given = this.app.state.limits;
+    const valid = (n) => Number.isFinite(n) && n > 0;
+    return given && valid(given.max_bytes) && valid(given.max_hidden) ? given : LIMITS;
+  }
+
+  /** The limits, stated beside Load weights… (the note is made here, under the weights buttons). */
+  showLimits() {
+    let note = $("weights-limits");
+    if (!note) {
+      note = document.createElement("p");
+      note.id = "weights-limits";
+      note.className = "train-note weights-limits";
+      $("weights-label").parentElement.after(note);
+      $("weights-file").setAttribute("aria-describedby", note.id);
+    }
+    const { max_bytes, max_hidden } = this.limits();
+    note.textContent =
+      `Load weights… takes a weights JSON file of at most ${megabytes(max_bytes)} ` +
+      `and ${max_hidden.toLocaleString("en")} hidden units.`;
+  }
+
+  /** Python is gone (it died, or the visitor pressed Retry): nothing can run until it is back. */
+  pythonLost() {
+    if (this.lost) return;
+    this.lost = true;
+    this.yoursShown = document.body.dataset.model === YOURS;
+    this.runLost = this.running;
+    this.running = false;
+    const then = this.kept ? "; your network will be re-loaded" : "";
+    this.setStatus(`Waiting for Python to start again${then}…`, null, "idle");
+    this.setBusy(true);
+  }
+
+  /** Python is ready (the first time, or again after a restart: then the visitor's network is re-loaded). */
+  async pythonReady() {
+    this.showLimits();
+    if (this.lost) {
+      this.lost = false;
+      this.setBusy(true);
+      await this.restore();
+    }
+    if (!this.lost) this.setBusy(false);
+  }
+
+  /** After a restart: load the page's copy of the visitor's network into the new worker, or, if
+   * that fails, offer the copy for download. Says which in the panel. */
+  async restore() {
+    const runLost = this.runLost ? "the training run in progress was lost; " : "";
+    if (!this.kept) {
+      if (runLost) this.setStatus(`Python stopped and was restarted: ${runLost}train again.`, 0, "error");
+      else this.setStatus("Not trained yet: choose the settings and press Train.", 0);
+      return;
+    }
+    const { text, hidden } = this.kept;
+    this.setStatus("Re-loading your network…", null);
+    try {
+      const file = new Blob([text], { type: "application/json" });
+      const model = await this.python.request("weights-upload", { file, filename: null });
+      this.showNetwork(model, this.yoursShown);
+      const network = `your network (${hidden} hidden units) ${runLost ? "as it was before that run " : ""}`;
+      const said = `Python was restarted: ${runLost}${network}was re-loaded from the copy the page kept.`;
+      this.setStatus(said, null, "done");
+    } catch (error) {
+      if (error.lost) return; // it died again: the next restart tries again
+      this.setStatus("Python was restarted, but your network could not be re-loaded", null, "error");
+      this.showError(`Could not re-load your network: ${error.message}. Save the page's copy of it:`);
+      this.offerKeptCopy();
+    }
+  }
+
+  /** A button in the error box that saves the page's copy of the visitor's network. */
+  offerKeptCopy() {
+    const button = document.createElement("button");
+    button.type = "button";
+    button.className = "button";
+    button.id = "weights-save-kept";
+    button.textContent = "Save your network";
+    const { text, filename } = this.kept;
+    button.addEventListener("click", () => saveFile(text, filename));
+    $("train-error").append(" ", button);
+  }
+
+  /** Keep the weights JSON of "yours" in the page (after a run, after an upload). */
+  async keep() {
+    const owner = this.keptFor;
+    try {
+      const { text, filename, hidden } = await this.python.request("weights-download", { name: YOURS });
+      if (owner !== this.keptFor) return; // Reset or another upload meanwhile: that network is gone
+      this.kept = { text, filename, hidden };
+    } catch {
+      // keep the copy there was (Python died meanwhile: the restart re-loads that one)
+    }
   }
 
   settings() {
@@ -143,6 +250,7 @@ class TrainingPanel {
     }
     this.showSpeed(progress);
     this.setBusy(false);
+    this.keep();
   }
 
   async stop() {
@@ -162,6 +270,8 @@ class TrainingPanel {
     const radio = document.querySelector(`#models input[value="${name}"]`);
     if (radio) radio.checked = true;
     await this.app.switchModel(name);
+    this.kept = null;
+    this.keptFor += 1;
     this.pretrained = null;
     this.lineage = false;
     this.last = null;
@@ -175,36 +285,53 @@ class TrainingPanel {
     this.showError(null);
     try {
       const { text, filename } = await this.python.request("weights-download");
-      const url = URL.createObjectURL(new Blob([text], { type: "application/json" }));
-      const link = document.createElement("a");
-      link.href = url;
-      link.download = filename;
-      document.body.append(link);
-      link.click();
-      link.remove();
-      setTimeout(() => URL.revokeObjectURL(url), 10_000);
+      saveFile(text, filename);
     } catch (error) {
       this.showError(`Could not save the weights: ${error.message}`);
     }
   }
 
+  /** Load a weights file the visitor chose. The page never reads it: a file over the size limit
+   * is refused at once, any other goes to the worker, which reads and checks it (the page stays
+   * responsive whatever its size), and it replaces the current network only if all of it works. */
   async upload(file) {
     if (!file) return;
     this.showError(null);
     $("weights-file").value = ""; // choosing the same file again fires "change" again
+    const { max_bytes } = this.limits();
+    if (file.size > max_bytes) {
+      this.showError(
+        `Could not load ${file.name}: it is ${megabytes(file.size)}, and weights files may be at most ` +
+          `${megabytes(max_bytes)}. The current network is unchanged.`,
+      );
+      return;
+    }
     const previous = this.app.state.model?.name;
+    const status = { text: $("train-status").textContent, state: $("train").dataset.state };
+    this.setBusy(true);
+    this.setStatus(`Reading ${file.name}…`, null);
     try {
-      const text = await file.text();
-      const model = await this.python.request("weights-upload", { text, filename: file.name });
+      const model = await this.python.request("weights-upload", { file, filename: file.name });
       this.pretrained ??= previous ?? "default";
       this.lineage = model.trained_with === "the web page (Pyodide)";
       this.last = null;
       this.chart.clear(1);
+      this.keptFor += 1;
+      this.kept = null;
       this.showNetwork(model, true);
       this.setStatus(`Loaded ${file.name}`, null, "done");
+      this.keep();
     } catch (error) {
-      this.showError(`Could not load ${file.name}: ${error.message}. The current network is unchanged.`);
+      if (error.lost) {
+        this.showError(`Could not load ${file.name}: ${error.message}. Python is being restarted.`);
+        return; // the restart re-loads the network there was (pythonReady)
+      }
+      const named = error.message.startsWith(`${file.name}: `); // Python's messages start with the file's name
+      const reason = (named ? error.message.slice(file.name.length + 2) : error.message).replace(/\.$/, "");
+      this.showError(`Could not load ${file.name}: ${reason}. The current network is unchanged.`);
+      this.setStatus(status.text, null, status.state);
     }
+    if (!this.lost) this.setBusy(false);
   }
 
   /** Show the visitor's network: its entry in the picker always; its first-layer weights and
@@ -280,26 +407,22 @@ class TrainingPanel {
   }
 }
 
+/** Save `text` as a file named `filename` (the browser's download). */
+function saveFile(text, filename) {
+  const url = URL.createObjectURL(new Blob([text], { type: "application/json" }));
+  const link = document.createElement("a");
+  link.href = url;
+  link.download = filename;
+  document.body.append(link);
+  link.click();
+  link.remove();
+  setTimeout(() => URL.revokeObjectURL(url), 10_000);
+}
+
 /** The first-layer images: redrawn in place when the tiles are there (cheap enough to do a few
- * times a second while training), else built by the page's showModel. */
+ * times a second while training: only the tiles on show are drawn), else built by showModel. */
 function showFilters(description) {
-  const canvases = $("units").querySelectorAll(".unit canvas");
-  if (canvases.length !== description.hidden || $("units").dataset.hidden !== String(description.hidden)) {
-    showModel(description);
-    return;
-  }
-  const filters = description.filters;
-  canvases.forEach((canvas, k) => {
-    const ctx = canvas.getContext("2d");
-    const pixels = ctx.createImageData(28, 28);
-    const data = pixels.data;
-    for (let i = 0; i < 784; i++) {
-      const color = PALETTE[filters[k * 784 + i]];
-      data[i * 4] = color[0];
-      data[i * 4 + 1] = color[1];
-      data[i * 4 + 2] = color[2];
-      data[i * 4 + 3] = 255;
-    }
-    ctx.putImageData(pixels, 0, 0);
-  });
+  const tiles = $("units").querySelectorAll(".unit").length;
+  if (tiles !== description.hidden || $("units").dataset.hidden !== String(description.hidden)) showModel(description);
+  else updateFilters(description);
 }

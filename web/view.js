@@ -29,8 +29,15 @@ export function buildBars() {
   }
 }
 
+/** Show the answer; returns false (and shows that the network has no answer) when the
+ * probabilities are not all finite numbers: "NaN% sure" is never shown. */
 export function showPrediction(result) {
   const probabilities = result.probabilities;
+  if (!result.empty && !probabilities.every(Number.isFinite)) {
+    showNoAnswer(result);
+    return false;
+  }
+  $("confidence").classList.remove("error");
   const items = $("bars").children;
   for (let digit = 0; digit < 10; digit++) {
     const p = probabilities[digit];
@@ -51,6 +58,27 @@ export function showPrediction(result) {
     : `It reads ${result.digit}, ${percent(probabilities[result.digit])} sure.`;
   showSeen(result.image);
   showActivations(result.hidden_level, result.hidden, result.order);
+  return true;
+}
+
+/** The network's output is not a number (NaN or infinite, e.g. weights too large to compute
+ * with): no digit, no bars, and a sentence that says so instead. */
+function showNoAnswer(result) {
+  for (const item of $("bars").children) {
+    item.querySelector(".bar-fill").style.width = "0%";
+    item.querySelector(".bar-value").textContent = "–";
+    item.classList.remove("top");
+    item.setAttribute("aria-label", `${item.dataset.digit}: no answer`);
+  }
+  const digit = $("digit");
+  digit.textContent = "?";
+  digit.classList.add("empty");
+  $("confidence").textContent = "no answer: this network's output is not a number (NaN)";
+  $("confidence").classList.add("error");
+  $("announce").textContent = "The network cannot read this drawing: its output is not a number.";
+  showSeen(result.image);
+  const none = result.hidden.map(() => 0);
+  showActivations(none, none, result.hidden.map((_, k) => k));
 }
 
 export function showTiming(ms, pythonMs) {
@@ -69,36 +97,32 @@ function showSeen(image) {
   ctx.putImageData(pixels, 0, 0);
 }
 
+// What the tiles show: the network's first-layer images (drawn when a tile is first on show: a
+// network of 2,048 units would otherwise keep the page busy for a second) and the last activations.
+const shown = { filters: null, drawn: new Uint8Array(0), activation: null };
+
 /** One tile per hidden unit: its first-layer weights as a 28x28 picture, and an activation bar. */
 export function showModel(description) {
   const units = $("units");
   units.replaceChildren();
   units.dataset.hidden = String(description.hidden);
   units.classList.toggle("few", description.hidden <= 16);
-  const filters = description.filters;
+  shown.filters = description.filters;
+  shown.drawn = new Uint8Array(description.hidden);
+  shown.activation = null;
   const tiles = document.createDocumentFragment();
   for (let k = 0; k < description.hidden; k++) {
     const tile = document.createElement("figure");
     tile.className = "unit";
     tile.title = `hidden unit ${k + 1}`;
+    tile.hidden = true; // showFew shows (and draws) the tiles on show
     const canvas = document.createElement("canvas");
     canvas.width = 28;
     canvas.height = 28;
-    const ctx = canvas.getContext("2d");
-    const pixels = ctx.createImageData(28, 28);
-    for (let i = 0; i < 784; i++) {
-      const [r, g, b] = PALETTE[filters[k * 784 + i]];
-      pixels.data[i * 4] = r;
-      pixels.data[i * 4 + 1] = g;
-      pixels.data[i * 4 + 2] = b;
-      pixels.data[i * 4 + 3] = 255;
-    }
-    ctx.putImageData(pixels, 0, 0);
     const meter = document.createElement("span");
     meter.className = "unit-meter";
     meter.innerHTML = "<span></span>";
     tile.append(canvas, meter);
-    tile.style.order = String(k);
     tiles.append(tile);
   }
   units.append(tiles);
@@ -107,26 +131,60 @@ export function showModel(description) {
   $("inside-summary").textContent = `${description.hidden} hidden units${accuracy}`;
 }
 
+/** New first-layer weights for the tiles there are (while training): the tiles on show are
+ * redrawn now, the others when they are shown. */
+export function updateFilters(description) {
+  shown.filters = description.filters;
+  shown.drawn.fill(0);
+  showFew();
+}
+
+/** Hidden unit k's 784 first-layer weights (bytes, see page.describe) as its tile's picture. */
+function drawFilter(canvas, k) {
+  const ctx = canvas.getContext("2d");
+  const pixels = ctx.createImageData(28, 28);
+  const data = pixels.data;
+  for (let i = 0; i < 784; i++) {
+    const [r, g, b] = PALETTE[shown.filters[k * 784 + i]];
+    data[i * 4] = r;
+    data[i * 4 + 1] = g;
+    data[i * 4 + 2] = b;
+    data[i * 4 + 3] = 255;
+  }
+  ctx.putImageData(pixels, 0, 0);
+  shown.drawn[k] = 1;
+}
+
 /** Each unit's activation under its tile; the tiles are laid out most active first (CSS order,
  * so the elements stay in unit order) and only the first FEW are shown unless "Show all". */
 function showActivations(levels, values, order) {
-  const tiles = $("units").querySelectorAll(".unit");
-  if (tiles.length !== levels.length) return;
-  for (let k = 0; k < tiles.length; k++) {
-    tiles[k].style.setProperty("--level", String(levels[k]));
-    tiles[k].querySelector(".unit-meter > span").style.width = `${levels[k] * 100}%`;
-    tiles[k].title = `hidden unit ${k + 1}: activation ${values[k].toFixed(2)}`;
-  }
-  order.forEach((k, rank) => (tiles[k].style.order = String(rank)));
+  if ($("units").children.length !== levels.length) return;
+  const rank = new Array(order.length);
+  order.forEach((k, r) => (rank[k] = r));
+  shown.activation = { levels, values, rank };
   $("units").dataset.order = order.slice(0, FEW).join(",");
   showFew();
 }
 
+/** Show the FEW most active tiles (or all), each drawn and with its activation; hide the rest.
+ * Only the tiles on show are touched beyond their `hidden`. */
 function showFew() {
   const units = $("units");
   const all = units.dataset.all === "true";
   const tiles = units.querySelectorAll(".unit");
-  for (const tile of tiles) tile.hidden = !all && Number(tile.style.order || 0) >= FEW;
+  const activation = shown.activation;
+  tiles.forEach((tile, k) => {
+    const rank = activation ? activation.rank[k] : k;
+    const visible = all || rank < FEW;
+    if (tile.hidden === visible) tile.hidden = !visible;
+    if (!visible) return;
+    tile.style.order = String(rank);
+    if (!shown.drawn[k]) drawFilter(tile.firstElementChild, k);
+    if (!activation) return;
+    tile.style.setProperty("--level", String(activation.levels[k]));
+    tile.lastElementChild.firstElementChild.style.width = `${activation.levels[k] * 100}%`;
+    tile.title = `hidden unit ${k + 1}: activation ${activation.values[k].toFixed(2)}`;
+  });
   const toggle = $("units-toggle");
   toggle.hidden = tiles.length <= FEW;
   toggle.textContent = all ? `Show the ${FEW} most active` : `Show all ${tiles.length}`;

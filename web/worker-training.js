@@ -9,8 +9,12 @@
  *   {type: "train", id, mode: "scratch" | "continue", settings: {hidden, lr, batch_size, epochs}}
  *        validates, starts, answers {settings, model} at once; the run then posts "training" events
  *   {type: "train-stop", id}          answers once the run has ended: {stopped: bool}
- *   {type: "weights-download", id}    the current network as weights JSON: {text, filename}
- *   {type: "weights-upload", id, text, filename}   validates it; it becomes the network "yours"
+ *   {type: "weights-download", id, name?}   a network (default: the current one) as weights JSON:
+ *        {text, filename, hidden}
+ *   {type: "weights-upload", id, file, filename}   a File or Blob, read here (never in the page) once its
+ *        size is within weights.MAX_FILE_BYTES; validated by Python; it becomes the network "yours" only
+ *        when everything the page needs is built (all or nothing). filename null: the page's own copy of
+ *        the visitor's network, loaded again after a restart (its metadata is kept as it was)
  * Worker -> page (events):
  *   {type: "training", phase: "data", label}                     fetching the training data
  *   {type: "training", phase: "progress", progress, model?}      after each slice (model: the
@@ -18,6 +22,7 @@
  *   {type: "training", phase: "end", reason: "done" | "stopped" | "error", message?, progress, model}
  *   {type: "training", phase: "model", model}   after a stop: the network's description once its
  *        metadata (validation accuracy of the weights as they are) is written
+ *   {type: "fatal", message}   Pyodide died while training (its fatal error): the page restarts the worker
  */
 "use strict";
 
@@ -45,12 +50,11 @@ function describeModel(model) {
 
 async function trainingData() {
   if (training.dataset) return training.dataset;
-  const manifest = JSON.parse(await fetchOk(SITE + "site.json", "text"));
-  const entry = manifest.training_data;
+  const entry = manifest.training_data; // site.json, read by worker.js
   if (!entry) throw new Error("this site has no training data (site.json lists no training_data)");
-  const megabytes = (entry.bytes / 1e6).toFixed(1);
-  self.postMessage({ type: "training", phase: "data", label: `Fetching ${entry.n_train} MNIST images (${megabytes} MB)` });
-  const bytes = new Uint8Array(await fetchOk(SITE + entry.file));
+  const size = (entry.bytes / 1e6).toFixed(1);
+  self.postMessage({ type: "training", phase: "data", label: `Fetching ${entry.n_train} MNIST images (${size} MB)` });
+  const bytes = new Uint8Array(await fetchVerified(entry.file, entry.sha256)); // worker.js: checked against site.json
   const buffer = pyodide.toPy(bytes);
   try {
     training.dataset = trainingModule().load_data(buffer, entry.sha256);
@@ -85,13 +89,19 @@ async function beginRun(mode, settings) {
   const trainer = module.Trainer(dataset, checked, start);
   checked.destroy();
   const model = trainer.model.copy(); // its own proxy: an attribute's would die with the trainer's
-  models.get("yours")?.destroy?.();
-  models.set("yours", model);
-  current = "yours";
+  const answer = { model: describeModel(model), settings: toPlain(trainer.settings_dict()) };
+  useAsYours(model); // only now, with everything built
   training.trainer = trainer;
   training.stopRequested = false;
   training.finished = runTraining(trainer, model);
-  return { model: describeModel(model), settings: toPlain(trainer.settings_dict()) };
+  return answer;
+}
+
+/** `model` becomes the network "yours" and the current one (the one it replaces is freed). */
+function useAsYours(model) {
+  models.get("yours")?.destroy?.();
+  models.set("yours", model);
+  current = "yours";
 }
 
 const nextTurn = () => new Promise((resolve) => setTimeout(resolve, 0));
@@ -126,6 +136,11 @@ async function runTraining(trainer, model) {
       if (progress.done) break;
     }
   } catch (error) {
+    if (isFatal(error)) {
+      training.trainer = null; // Python cannot even free it now
+      self.postMessage({ type: "fatal", message: fatalMessage(error) });
+      return;
+    }
     reason = "error";
     message = pythonMessage(error);
   }
@@ -137,9 +152,12 @@ async function runTraining(trainer, model) {
       trainer.finish(); // the metadata of a stopped run: its validation accuracy now (a pass over 1,000 images)
       self.postMessage({ type: "training", phase: "model", model: describeModel(model) });
     }
+    trainer.destroy();
+  } catch (error) {
+    if (!isFatal(error)) throw error;
+    self.postMessage({ type: "fatal", message: fatalMessage(error) });
   } finally {
     training.trainer = null;
-    trainer.destroy();
   }
 }
 
@@ -150,28 +168,64 @@ async function stopTraining() {
   return { stopped: true };
 }
 
-function downloadWeights() {
-  const model = models.get(current);
-  if (!model) throw new Error("no network is loaded");
-  return toPlain(trainingModule().download(model));
+function downloadWeights({ name }) {
+  const model = models.get(name ?? current);
+  if (!model) throw new Error(name ? `there is no network ${name}` : "no network is loaded");
+  return { ...toPlain(trainingModule().download(model)), hidden: model.hidden };
 }
 
-function uploadWeights({ text, filename }) {
-  if (training.trainer) throw new Error("stop the training before loading other weights");
-  const model = trainingModule().upload(text, filename); // raises WeightsError naming the problem
-  models.get("yours")?.destroy?.();
-  models.set("yours", model);
-  current = "yours";
-  return describeModel(model);
+const megabytes = (bytes) => `${(bytes / 1e6).toLocaleString("en", { maximumFractionDigits: 1 })} MB`;
+
+async function uploadWeights({ file, filename }) {
+  refuseWhileTraining();
+  const limit = trainingModule().weights.MAX_FILE_BYTES;
+  const name = filename ?? "the page's copy of your network";
+  if (file.size > limit) {
+    throw new Error(`${name} is ${megabytes(file.size)}; weights files may be at most ${megabytes(limit)}`);
+  }
+  const bytes = new Uint8Array(await file.arrayBuffer());
+  refuseWhileTraining(); // a run may have started while the file was being read
+  const buffer = pyodide.toPy(bytes);
+  let model;
+  try {
+    model = trainingModule().upload(buffer, filename); // raises WeightsError naming the problem
+  } finally {
+    buffer.destroy();
+  }
+  let description;
+  try {
+    description = describeModel(model);
+  } catch (error) {
+    model.destroy();
+    throw error;
+  }
+  useAsYours(model); // all or nothing: only a network the page can show replaces the current one
+  return description;
 }
+
+function refuseWhileTraining() {
+  if (training.trainer || training.starting) throw new Error("stop the training before loading other weights");
+}
+
+// Pyodide's fatal error (the original JavaScript error, marked), or any call after it: Python
+// can no longer run; the page restarts the worker.
+const isFatal = (error) =>
+  Boolean(error && (error.pyodide_fatal_error || /fatally failed/.test(String(error.message || error))));
+const fatalMessage = (error) => {
+  const text = String((error && error.message) || error);
+  return /fatal/.test(text) ? text : `Pyodide has suffered a fatal error: ${text}`;
+};
 
 // A Python exception's own message ("Learning rate must be ..."), without the traceback.
+// The traceback ends with "Type: message", or "module.Type: message" for an exception defined
+// in a module (scratchnn.weights.WeightsError); the message may run over several lines.
 function pythonMessage(error) {
-  const text = String((error && error.message) || error);
+  const text = String((error && error.message) || error).trim();
   if (!error || !error.type) return text;
-  const lines = text.trim().split("\n");
-  const last = lines[lines.length - 1];
-  return last.startsWith(error.type + ": ") ? last.slice(error.type.length + 2) : last;
+  const heading = new RegExp(`^(?:[\\w.]+\\.)?${error.type}: `, "gm");
+  let start = -1;
+  for (const match of text.matchAll(heading)) start = match.index + match[0].length;
+  return start >= 0 ? text.slice(start) : text.split("\n").at(-1);
 }
 
 const withPythonMessages =
@@ -180,7 +234,7 @@ const withPythonMessages =
     try {
       return await handler(...args);
     } catch (error) {
-      throw new Error(pythonMessage(error));
+      throw new Error(isFatal(error) ? fatalMessage(error) : pythonMessage(error));
     }
   };
 

@@ -267,10 +267,16 @@ def download(model: Model) -> dict[str, str]:
     return {"text": weights.to_json(model.params, model.metadata), "filename": filename}
 
 
-def upload(text: Any, filename: str) -> Model:
-    """A weights JSON chosen by the visitor, validated by weights.from_json (WeightsError names
-    what is wrong, starting with the file name); it becomes the network ``"yours"``."""
+def upload(text: Any, filename: str | None) -> Model:
+    """A weights JSON chosen by the visitor (text, bytes or a buffer), validated by weights.from_json
+    (WeightsError names what is wrong, starting with the file name); it becomes the network ``"yours"``.
+
+    ``filename`` None: the page's own copy of the visitor's network (a ``download``), loaded again
+    after Python was restarted; its metadata stays as it was."""
     if not isinstance(text, str | bytes):
         text = bytes(text)
+    if filename is None:
+        params, metadata = weights.from_json(text, source="the page's copy of your network")
+        return Model(NAME, params, dict(metadata))
     params, metadata = weights.from_json(text, source=filename or "the file")
     return Model(NAME, params, dict(metadata, loaded_from=filename))

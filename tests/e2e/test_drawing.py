@@ -6,7 +6,7 @@ import json
 from pathlib import Path
 
 import pytest
-from demo_page import App
+from demo_page import ARTIFACTS, App
 
 WEIGHTS = Path(__file__).resolve().parents[2] / "web" / "weights"
 
@@ -144,3 +144,87 @@ def test_inside_shows_the_most_active_units_first_and_all_on_request(blank: App)
         assert page.locator("#units-toggle").get_attribute("aria-expanded") == "true"
         page.click("#units-toggle")
         assert visible.count() == 48
+
+
+# When a network cannot be loaded (issue 9): an error and Retry, never a page left "Loading…".
+
+
+def corrupt(context, path: str) -> dict:
+    """Serve ``path`` with one character of its W2 data changed (every time: the worker asks again,
+    past the cache, before it gives up) until ``served["broken"]`` is set to False."""
+    served = {"broken": True, "corrupted": 0}
+
+    def handle(route):
+        if not served["broken"]:
+            route.continue_()
+            return
+        served["corrupted"] += 1
+        text = route.fetch().text().replace('"data": "', '"data": "A', 1)
+        route.fulfill(status=200, content_type="application/json", body=text)
+
+    context.route(f"**/{path}", handle)
+    return served
+
+
+def test_when_the_first_network_fails_to_load_the_page_says_so_and_retry_recovers(browser, server):
+    """The site's default weights do not match their checksum: the page names the problem and offers
+    Retry (it used to stay on "Loading the network's weights…" for ever)."""
+    context = browser.new_context(viewport={"width": 1280, "height": 900})
+    served = corrupt(context, "weights/default.json")
+    page = context.new_page()
+    try:
+        page.goto(server)
+        page.wait_for_function("() => document.getElementById('status').dataset.state === 'error'", timeout=90_000)
+        status = page.inner_text("#status")
+        assert status.startswith("Could not load the default network: weights/default.json")
+        assert "does not match" in status and "Loading" not in status
+        assert page.locator("#retry").is_visible()
+        assert page.inner_text("#confidence") == "no network loaded"
+        assert page.evaluate("window.scratchnn.state.ready") is False
+        assert page.locator("#train-scratch").is_disabled()  # nothing to train on yet
+        ARTIFACTS.mkdir(exist_ok=True)
+        page.screenshot(path=str(ARTIFACTS / "desktop-network-failed.png"))
+        served["broken"] = False
+        page.click("#retry")
+        page.wait_for_function("() => window.scratchnn.state.ready", timeout=90_000)
+        assert page.locator("#status").get_attribute("data-state") == "ready"
+        assert not page.locator("#retry").is_visible()
+        assert page.evaluate("document.body.dataset.model") == "default"
+        assert page.locator("#units .unit").count() == hidden_units("default")
+        assert page.locator("#train-scratch").is_enabled()
+        assert served["corrupted"] >= 1
+    finally:
+        context.close()
+
+
+def test_switching_to_a_network_that_fails_to_load_keeps_the_one_on_show(browser, server):
+    context = browser.new_context(viewport={"width": 1280, "height": 900})
+    served = corrupt(context, "weights/best.json")
+    page = context.new_page()
+    try:
+        page.goto(server)
+        page.wait_for_function("() => window.scratchnn && window.scratchnn.state.ready", timeout=90_000)
+        app = App(page, server)
+        app.stroke(SEVEN)
+        default = app.wait_for_prediction()
+        page.locator("label.model", has_text="best").click()
+        page.wait_for_function("() => document.getElementById('status').dataset.state === 'error'", timeout=30_000)
+        status = page.inner_text("#status")
+        assert status.startswith("Could not load the best network: weights/best.json") and "does not match" in status
+        assert "The page still reads your drawing with the default network." in status
+        assert page.locator("#retry").is_visible()
+        assert page.locator("#models input[value=default]").is_checked()  # the picker shows what reads
+        assert page.evaluate("document.body.dataset.model") == "default"
+        app.stroke(ONE)
+        one = app.wait_for_prediction()
+        assert one["model"] == "default" and one["image"] != default["image"]
+        served["broken"] = False
+        page.click("#retry")  # the file is served intact this time
+        page.wait_for_function("() => document.body.dataset.model === 'best' && window.scratchnn.state.ready")
+        assert app.wait_for_prediction()["model"] == "best"
+        assert page.locator("#status").get_attribute("data-state") == "ready"
+        assert not page.locator("#retry").is_visible()
+        assert page.locator("#models input[value=best]").is_checked()
+        assert served["corrupted"] >= 1
+    finally:
+        context.close()
