@@ -25,7 +25,6 @@ sys.path.insert(0, str(ROOT / "python"))  # run from a checkout without installi
 sys.path.insert(0, str(ROOT / "benchmarks"))
 
 import numpy_vs_pytorch as bench  # noqa: E402
-
 from scratchnn import fast, mnist, network  # noqa: E402
 from scratchnn.network import Params  # noqa: E402
 

@@ -36,9 +36,8 @@ sys.path.insert(0, str(ROOT / "python"))  # run from a checkout without installi
 sys.path.insert(0, str(ROOT / "benchmarks"))  # the benchmark library, outside the package
 
 import numpy_vs_pytorch as bench  # noqa: E402
-
 from scratchnn import mnist  # noqa: E402
-from scratchnn.presets import PRESETS  # noqa: E402
+from scratchnn.config import PRESETS  # noqa: E402
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:

@@ -5,7 +5,7 @@
 
 Each run (``hidden:batch``) trains from scratch with the same settings, seed and data on both sides:
 the site's MNIST subset (10,000 training images, 1,000 for validation), learning rate ``--lr``,
-momentum 0.9, through the same code (``page_training.Trainer`` stepping a ``TrainingSession`` in
+momentum 0.9, through the same code (``scratchnn.browser.Trainer`` stepping a ``TrainingSession`` in
 50 ms slices).
 
 - **browser**: the real page in headless Chromium: the settings typed into the training panel,
@@ -81,7 +81,7 @@ def cpython_child(data_file: Path, pairs: list[tuple[int, int]], epochs: int, lr
     """Runs in the child process: the same Trainer as the page's worker, timed per epoch."""
     import numpy as np
 
-    from scratchnn import page_training
+    from scratchnn.browser import trainer as page_training
 
     dataset = page_training.load_data(data_file.read_bytes())
     results = {}

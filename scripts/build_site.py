@@ -47,11 +47,12 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "python"))
 
-from scratchnn import __version__, mnist, subset, weights  # noqa: E402
+from scratchnn import __version__, mnist, weights  # noqa: E402
+from scratchnn.browser import subset  # noqa: E402
 
 PYODIDE_VERSION = "0.27.7"
 PYODIDE_CORE = (
-    "pyodide.js",
+    "pyodide.mjs",  # the ES module that the (module) worker imports loadPyodide from
     "pyodide.asm.js",
     "pyodide.asm.wasm",
     "python_stdlib.zip",
@@ -63,7 +64,7 @@ PYODIDE_PACKAGES = ("numpy",)  # what the worker loads with loadPackage; numpy d
 # (its SHA-256 is also the one in that pyodide-lock.json). A new Pyodide version needs new pins:
 # `sha256sum` the files of the new npm package and the wheel, and check them against the release.
 PYODIDE_SHA256 = {
-    "pyodide.js": "b4cb23a53aba19c221659b9fb40a2f18281d685691dc06647fb0afd0681baf98",
+    "pyodide.mjs": "04c052c815abb0bf2981fa38c2dfa58e3120ee5288c956df2b2a15e301782c5f",
     "pyodide.asm.js": "6b4c90de5b7172873f04f21884d0e9d2274e305fe32116558fe3e4fbe3618d51",
     "pyodide.asm.wasm": "a50dd1843f805a0b7c45b61037ee0d7b26dfe85efe0e18ef95a34ad24e401f5f",
     "python_stdlib.zip": "16611534726e5d8ac2bd8f926410b2dcb8d6f49aa24913463533b457a2115c16",
@@ -109,12 +110,39 @@ def copy_page(web: Path, out: Path) -> None:
         shutil.copy2(web / name, out / name)
 
 
+PAGE_PACKAGE = "scratchnn.browser"  # what the worker imports; the zip holds it and what it imports
+
+# Run in a fresh interpreter: which files of the package does importing PAGE_PACKAGE load?
+WHAT_THE_PAGE_IMPORTS = """
+import json, sys
+sys.path.insert(0, sys.argv[1])
+import scratchnn.browser
+names = [name for name in sys.modules if name == "scratchnn" or name.startswith("scratchnn.")]
+print(json.dumps(sorted(sys.modules[name].__file__ for name in names)))
+"""
+
+
+def page_modules(python_dir: Path) -> list[Path]:
+    """The package's .py files that the page imports (scratchnn.browser and what it imports, no
+    more: not the plots, the download code's callers or anything else CPython-only)."""
+    try:
+        result = subprocess.run(
+            [sys.executable, "-c", WHAT_THE_PAGE_IMPORTS, str(python_dir)], capture_output=True, text=True, timeout=120
+        )
+    except (OSError, subprocess.TimeoutExpired) as error:
+        raise BuildError(f"cannot list the modules the page imports: {error}") from error
+    if result.returncode != 0:
+        raise BuildError(f"importing {PAGE_PACKAGE} failed:\n{result.stderr.strip()}")
+    return [Path(name) for name in json.loads(result.stdout)]
+
+
 def zip_package(source: Path, target: Path) -> str:
-    """python/scratchnn/*.py -> a zip holding scratchnn/*.py; returns its SHA-256."""
-    files = sorted(source.glob("*.py"))
+    """The modules the page imports (see page_modules) from python/scratchnn/ -> a zip holding them
+    under scratchnn/ (folders kept); returns its SHA-256."""
+    root = source.parent
     with zipfile.ZipFile(target, "w", zipfile.ZIP_DEFLATED) as archive:
-        for path in files:
-            info = zipfile.ZipInfo(f"scratchnn/{path.name}", date_time=(2020, 1, 1, 0, 0, 0))
+        for path in sorted(page_modules(root)):
+            info = zipfile.ZipInfo(path.relative_to(root).as_posix(), date_time=(2020, 1, 1, 0, 0, 0))
             info.compress_type = zipfile.ZIP_DEFLATED
             archive.writestr(info, path.read_bytes())  # fixed dates: the same source gives the same zip
     return sha256(target)
@@ -203,7 +231,7 @@ def fetch_wheel(file_name: str, wheels: Path, cdn: str | None, target: Path) -> 
 
 # --- training in the page (issue 4): the MNIST subset the worker trains on ---
 SUBSET_FILE = "data/mnist-subset.bin.gz"
-SUBSET_TRAIN = 10_000  # plus MNIST's 1,000 held-out validation images (see scratchnn.subset)
+SUBSET_TRAIN = 10_000  # plus MNIST's 1,000 held-out validation images (see scratchnn.browser.subset)
 
 
 def write_subset(out: Path, n_train: int = SUBSET_TRAIN) -> dict:
@@ -211,7 +239,7 @@ def write_subset(out: Path, n_train: int = SUBSET_TRAIN) -> dict:
 
     The file is built once and kept in ``.cache/``, keyed by the code that makes it (MNIST itself
     is fixed: read_raw only accepts the published files)."""
-    code = b"".join((ROOT / "python" / "scratchnn" / name).read_bytes() for name in ("subset.py", "mnist.py"))
+    code = b"".join((ROOT / "python" / "scratchnn" / name).read_bytes() for name in ("browser/subset.py", "mnist.py"))
     key = hashlib.sha256(code + str(n_train).encode()).hexdigest()[:16]
     cached = ROOT / ".cache" / f"mnist-subset-{key}.bin.gz"
     if cached.is_file():

@@ -23,9 +23,10 @@ import time
 import urllib.request
 from pathlib import Path
 
+from playwright.sync_api import sync_playwright
+
 import build_site
 import chromium
-from playwright.sync_api import sync_playwright
 
 READY = "() => window.scratchnn && window.scratchnn.state.ready"
 # A stroke of the "7" drawn as a user would, in fractions of the pad.

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # The one test command: sets everything up (idempotent), then runs the linters and every test:
-#   1. ruff (lint + format check), then zizmor (the GitHub Actions workflows, offline);
+#   1. the checkers: ruff (lint + format), mypy (the package's types), prettier (the page's
+#      JavaScript, HTML and CSS, pinned in web/package.json), zizmor (the workflows, offline);
 #   2. pytest in CPython: the unit tests and the end-to-end tests of the web demo in Chromium;
 #   3. the package's pure unit tests again, inside Pyodide under Node (the browser's runtime).
 #
@@ -41,6 +42,12 @@ fi
 echo "== ruff"
 .venv/bin/ruff check .
 .venv/bin/ruff format --check .
+
+echo "== mypy (python/scratchnn)"
+.venv/bin/mypy
+
+echo "== prettier (web/)"
+(cd web && node_modules/.bin/prettier --check . --log-level warn)
 
 echo "== zizmor (.github/workflows, offline: no GitHub API)"
 .venv/bin/zizmor --offline --quiet .github/workflows

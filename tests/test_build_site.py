@@ -60,9 +60,14 @@ def test_package_zip_is_this_checkout(site: Path):
     assert hashlib.sha256((site / "scratchnn.zip").read_bytes()).hexdigest() == manifest["package"]["sha256"]
     with zipfile.ZipFile(site / "scratchnn.zip") as archive:
         names = set(archive.namelist())
-        for module in ("network.py", "preprocess.py", "page.py", "weights.py"):
+        for module in ("network.py", "preprocess.py", "browser/page.py", "weights.py"):
             assert archive.read(f"scratchnn/{module}") == (ROOT / "python" / "scratchnn" / module).read_bytes()
-    assert names == {f"scratchnn/{p.name}" for p in (ROOT / "python" / "scratchnn").glob("*.py")}
+    package = ROOT / "python" / "scratchnn"
+    every_module = {f"scratchnn/{p.relative_to(package).as_posix()}" for p in package.rglob("*.py")}
+    assert names <= every_module
+    # the page's modules, and no more: nothing the worker does not import
+    assert {"scratchnn/browser/__init__.py", "scratchnn/browser/trainer.py", "scratchnn/fast.py"} <= names
+    assert {"scratchnn/plots.py"} & names == set()
 
 
 def test_page_files_name_no_other_host(site: Path):
@@ -87,7 +92,7 @@ def test_a_missing_wheel_without_cdn_says_where_it_looked(tmp_path: Path):
 
 def test_site_has_the_training_subset_listed_with_its_checksum(site: Path):
     """Training in the page: the MNIST subset the worker fetches, as the manifest describes it."""
-    from scratchnn import subset
+    from scratchnn.browser import subset
 
     entry = json.loads((site / "site.json").read_text())["training_data"]
     data = (site / entry["file"]).read_bytes()

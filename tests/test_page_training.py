@@ -8,8 +8,11 @@ import json
 import numpy as np
 import pytest
 
-from scratchnn import mnist, network, page, page_training, subset, training, weights
-from scratchnn.page_training import Settings, Trainer
+from scratchnn import mnist, network, training, weights
+from scratchnn.browser import page, subset
+from scratchnn.browser import trainer as page_training
+from scratchnn.browser.trainer import Trainer
+from scratchnn.config import TrainConfig
 
 
 @pytest.fixture(scope="module")
@@ -72,11 +75,13 @@ def test_the_batch_is_at_most_the_training_set():
 
 
 def test_check_settings_accepts_what_the_page_sends():
-    assert page_training.check_settings("32", " 0.05 ", "64.0", 3.0) == Settings(32, 0.05, 64, 3, 0.9, 0)
+    assert page_training.check_settings("32", " 0.05 ", "64.0", 3.0) == TrainConfig(
+        hidden=32, lr=0.05, batch_size=64, epochs=3, momentum=0.9, lr_decay=1.0
+    )
 
 
 def test_training_from_scratch_is_training_py_in_slices(dataset):
-    settings = Settings(hidden=16, lr=0.05, batch_size=50, epochs=2)
+    settings = TrainConfig(hidden=16, lr=0.05, batch_size=50, epochs=2)
     trainer = Trainer(dataset, settings)
     last = run(trainer)
     reference = network.init_params(16, init="he", dtype="float32", seed=0)
@@ -99,7 +104,7 @@ def test_training_from_scratch_is_training_py_in_slices(dataset):
 
 
 def test_slices_show_progress_and_the_weights_change_in_place(dataset):
-    trainer = Trainer(dataset, Settings(hidden=10, lr=0.05, batch_size=20, epochs=1))
+    trainer = Trainer(dataset, TrainConfig(hidden=10, lr=0.05, batch_size=20, epochs=1))
     W1 = trainer.model.params["W1"]
     before = W1.copy()
     first = trainer.step(seconds=0.0)
@@ -109,15 +114,15 @@ def test_slices_show_progress_and_the_weights_change_in_place(dataset):
 
 
 def test_continuing_copies_the_start_network_and_numbers_the_epochs_on(dataset):
-    first = Trainer(dataset, Settings(hidden=12, lr=0.05, batch_size=100, epochs=1))
+    first = Trainer(dataset, TrainConfig(hidden=12, lr=0.05, batch_size=100, epochs=1))
     run(first)
     start = first.model
     kept = {name: P.copy() for name, P in start.params.items()}
-    second = Trainer(dataset, Settings(hidden=99, lr=0.05, batch_size=100, epochs=2), start)
+    second = Trainer(dataset, TrainConfig(hidden=99, lr=0.05, batch_size=100, epochs=2), start)
     last = run(second)
     for name in kept:  # the network it started from is untouched (Reset relies on that)
         np.testing.assert_array_equal(start.params[name], kept[name])
-    assert second.settings.hidden == 12
+    assert second.config.hidden == 12
     assert [h["epoch"] for h in last["history"]] == [1, 2, 3] and last["epoch_offset"] == 1
     meta = second.model.metadata
     assert meta["epochs"] == 3 and meta["examples_seen"] == 3 * 2000
@@ -127,14 +132,14 @@ def test_continuing_copies_the_start_network_and_numbers_the_epochs_on(dataset):
 def test_continuing_a_pretrained_network(dataset):
     params = network.init_params(20, seed=5)
     start = page.Model("tiny", params, {"preset": "tiny", "history": {"val_accuracy": [0.5] * 30}})
-    trainer = Trainer(dataset, Settings(hidden=32, lr=0.05, batch_size=100, epochs=1), start)
+    trainer = Trainer(dataset, TrainConfig(hidden=32, lr=0.05, batch_size=100, epochs=1), start)
     last = run(trainer)
     assert [h["epoch"] for h in last["history"]] == [1]  # epochs from elsewhere are not the page's
     assert trainer.model.metadata["continued_from"] == "tiny" and trainer.model.metadata["init"] is None
 
 
 def test_stop_records_a_partial_run(dataset):
-    trainer = Trainer(dataset, Settings(hidden=10, lr=0.05, batch_size=20, epochs=3))
+    trainer = Trainer(dataset, TrainConfig(hidden=10, lr=0.05, batch_size=20, epochs=3))
     for _ in range(5):
         trainer.step(seconds=0.0)
     final = trainer.stop()
@@ -149,7 +154,7 @@ def test_stop_records_a_partial_run(dataset):
 
 def test_a_diverging_run_goes_back_to_its_starting_weights(dataset):
     broken = page_training.Dataset(np.full_like(dataset.X, np.nan), dataset.Y, dataset.X_val, dataset.Y_val, "x")
-    trainer = Trainer(broken, Settings(hidden=10, lr=0.05, batch_size=100, epochs=1))
+    trainer = Trainer(broken, TrainConfig(hidden=10, lr=0.05, batch_size=100, epochs=1))
     start = {name: P.copy() for name, P in trainer.model.params.items()}
     with np.errstate(all="ignore"), pytest.raises(FloatingPointError, match="back to its weights from before"):
         trainer.step(seconds=0.0)
@@ -159,7 +164,7 @@ def test_a_diverging_run_goes_back_to_its_starting_weights(dataset):
 
 
 def test_download_is_the_weights_json_and_upload_reads_it_back(dataset):
-    trainer = Trainer(dataset, Settings(hidden=10, lr=0.05, batch_size=100, epochs=1))
+    trainer = Trainer(dataset, TrainConfig(hidden=10, lr=0.05, batch_size=100, epochs=1))
     run(trainer)
     file = page_training.download(trainer.model)
     assert file["filename"].startswith("scratchnn-yours-10h-") and file["filename"].endswith(".json")
@@ -174,7 +179,7 @@ def test_download_is_the_weights_json_and_upload_reads_it_back(dataset):
         page.predict_input(loaded, pixels)["probabilities"]
         == page.predict_input(trainer.model, pixels)["probabilities"]
     )
-    described = page_training.describe(loaded)
+    described = page.describe(loaded)
     assert described["hidden"] == 10 and described["trained_with"] == page_training.TRAINED_WITH
     assert described["history_epochs"] == 1
 

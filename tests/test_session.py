@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from scratchnn import network, training
-from scratchnn.session import TrainingSession
+from scratchnn.browser.session import TrainingSession
 
 
 @pytest.fixture()

@@ -7,8 +7,9 @@ import gzip
 import numpy as np
 import pytest
 
-from scratchnn import mnist, subset
-from scratchnn.subset import SubsetError
+from scratchnn import mnist
+from scratchnn.browser import subset
+from scratchnn.browser.subset import SubsetError
 
 
 @pytest.fixture(scope="module")

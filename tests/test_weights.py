@@ -12,7 +12,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from scratchnn import files, network, page_training, weights
+from scratchnn import files, network, weights
+from scratchnn.browser import trainer as page_training
+from scratchnn.config import TrainConfig
 from scratchnn.weights import MAX_DEPTH, MAX_FILE_BYTES, MAX_HIDDEN, MAX_WEIGHT, WeightsError
 
 COMMITTED = sorted((Path(__file__).resolve().parent.parent / "web" / "weights").glob("*.json"))
@@ -593,18 +595,16 @@ def test_the_committed_files_load_and_write_back_identically(path):
 
 
 def test_what_the_page_trains_downloads_and_continues_loads_back(rng):
-    """page_training.py's metadata, after training, stopping, uploading, and training on: every file loads."""
+    """browser/trainer.py's metadata, after training, stopping, uploading, and training on: every file loads."""
     X = rng.random((784, 200), dtype=np.float32)
     Y = rng.integers(0, 10, 200)
     dataset = page_training.Dataset(X[:, :150], Y[:150], X[:, 150:], Y[150:], "0" * 64)
-    trainer = page_training.Trainer(dataset, page_training.Settings(hidden=10, lr=0.1, batch_size=50, epochs=2))
+    trainer = page_training.Trainer(dataset, TrainConfig(hidden=10, lr=0.1, batch_size=50, epochs=2))
     while not trainer.step(seconds=0.0)["done"]:
         pass
     first = page_training.download(trainer.model)
     uploaded = page_training.upload(first["text"].encode(), first["filename"])
-    trainer = page_training.Trainer(
-        dataset, page_training.Settings(hidden=10, lr=0.1, batch_size=50, epochs=3), uploaded
-    )
+    trainer = page_training.Trainer(dataset, TrainConfig(hidden=10, lr=0.1, batch_size=50, epochs=3), uploaded)
     trainer.step(seconds=0.0)
     trainer.stop()
     trainer.finish()
@@ -616,7 +616,7 @@ def test_what_the_page_trains_downloads_and_continues_loads_back(rng):
     assert metadata["loaded_from"] == "a.json"
     tiny = next(path for path in COMMITTED if path.name == "tiny.json")  # written by scripts/train.py
     trainer = page_training.Trainer(
-        dataset, page_training.Settings(hidden=10, lr=0.1, batch_size=50, epochs=1),
+        dataset, TrainConfig(hidden=10, lr=0.1, batch_size=50, epochs=1),
         page_training.upload(tiny.read_bytes(), "tiny.json"),
     )  # fmt: skip
     while not trainer.step(seconds=0.0)["done"]:

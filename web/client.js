@@ -17,7 +17,7 @@ export class PythonWorker {
   }
 
   start() {
-    const worker = new Worker(new URL("./worker.js", import.meta.url));
+    const worker = new Worker(new URL("./worker.js", import.meta.url), { type: "module" }); // worker.js imports ES modules
     this.worker = worker;
     this.dead = false; // Python in this worker suffered a fatal error
     // Messages from a worker that was replaced (still queued when it was stopped) are ignored.
@@ -39,7 +39,8 @@ export class PythonWorker {
     if (message.type === "progress") this.events.onProgress(message);
     else if (message.type === "ready") this.events.onReady(message);
     else if (message.type === "error") this.fail(message.stage, message.message);
-    else if (message.type === "training") this.onTraining?.(message); // set by train.js
+    else if (message.type === "training")
+      this.onTraining?.(message); // set by train.js
     else if (message.type === "fatal") this.died(null, message.message);
     else if (message.type === "result") {
       const request = this.pending.get(message.id);

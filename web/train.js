@@ -243,7 +243,8 @@ class TrainingPanel {
     const latest = progress.history[epochs - 1];
     const accuracy = latest ? `, validation accuracy ${(latest.val_accuracy * 100).toFixed(1)}%` : "";
     if (reason === "done") this.setStatus(`Done: ${epochs} epoch${epochs === 1 ? "" : "s"}${accuracy}`, 1, "done");
-    else if (reason === "stopped") this.setStatus(`Stopped after ${epochs} full epoch${epochs === 1 ? "" : "s"}${accuracy}`, null, "stopped");
+    else if (reason === "stopped")
+      this.setStatus(`Stopped after ${epochs} full epoch${epochs === 1 ? "" : "s"}${accuracy}`, null, "stopped");
     else {
       this.setStatus("Training failed", null, "error");
       this.showError(message);

@@ -50,9 +50,7 @@ export function showPrediction(result) {
   const digit = $("digit");
   digit.textContent = result.empty ? "?" : String(result.digit);
   digit.classList.toggle("empty", result.empty);
-  $("confidence").textContent = result.empty
-    ? "draw a digit"
-    : `${percent(probabilities[result.digit])} sure`;
+  $("confidence").textContent = result.empty ? "draw a digit" : `${percent(probabilities[result.digit])} sure`;
   $("announce").textContent = result.empty
     ? "Nothing drawn."
     : `It reads ${result.digit}, ${percent(probabilities[result.digit])} sure.`;
@@ -78,7 +76,11 @@ function showNoAnswer(result) {
   $("announce").textContent = "The network cannot read this drawing: its output is not a number.";
   showSeen(result.image);
   const none = result.hidden.map(() => 0);
-  showActivations(none, none, result.hidden.map((_, k) => k));
+  showActivations(
+    none,
+    none,
+    result.hidden.map((_, k) => k),
+  );
 }
 
 export function showTiming(ms, pythonMs) {
@@ -127,7 +129,9 @@ export function showModel(description) {
   }
   units.append(tiles);
   showFew();
-  const accuracy = description.test_accuracy ? `, ${(description.test_accuracy * 100).toFixed(1)}% on MNIST's test set` : "";
+  const accuracy = description.test_accuracy
+    ? `, ${(description.test_accuracy * 100).toFixed(1)}% on MNIST's test set`
+    : "";
   $("inside-summary").textContent = `${description.hidden} hidden units${accuracy}`;
 }
 

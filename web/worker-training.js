@@ -1,10 +1,11 @@
-/* Training in the page, inside the Python worker (loaded by worker.js with importScripts).
+/* Training in the page, inside the Python worker: the request handlers worker.js imports.
  *
- * All decisions and all math are Python (scratchnn/page_training.py); this file runs the loop:
+ * All decisions and all math are Python (scratchnn/browser/trainer.py); this file runs the loop:
  * train one time slice (about 50 ms) in Python, post the progress, yield to the event loop so
  * that Stop and prediction requests are handled, and go on. Python cannot be interrupted without
  * SharedArrayBuffer, so Stop is a flag read between two slices: it takes effect within one slice.
  *
+ * The messages (defined in python/scratchnn/browser/messages.py, mirrored in messages.js):
  * Page -> worker (requests; each gets a {type: "result", id, ...} answer like worker.js's):
  *   {type: "train", id, mode: "scratch" | "continue", settings: {hidden, lr, batch_size, epochs}}
  *        validates, starts, answers {settings, model} at once; the run then posts "training" events
@@ -24,14 +25,14 @@
  *        metadata (validation accuracy of the weights as they are) is written
  *   {type: "fatal", message}   Pyodide died while training (its fatal error): the page restarts the worker
  */
-"use strict";
+
+import { describe, fetchVerified, fatalMessage, isFatal, pythonMessage, toPlain, worker } from "./worker-python.js";
 
 const SLICE_SECONDS = 0.05; // one slice of training between two looks at the event loop
 const POST_EVERY_MS = 150; // how often progress is posted (fewer page updates: fewer frames to paint)
 const FILTERS_EVERY_MS = 400; // how often the first-layer images are sent while training
 
 const training = {
-  module: null, // scratchnn.page_training
   dataset: null, // its Dataset (a PyProxy), fetched on the first run
   trainer: null, // the running Trainer (a PyProxy), or null
   starting: false, // a run is being set up (fetching the data)
@@ -39,25 +40,16 @@ const training = {
   finished: null, // a promise that resolves when the running loop has ended
 };
 
-function trainingModule() {
-  if (!training.module) training.module = pyodide.pyimport("scratchnn.page_training");
-  return training.module;
-}
-
-function describeModel(model) {
-  return toPlain(trainingModule().describe(model));
-}
-
 async function trainingData() {
   if (training.dataset) return training.dataset;
-  const entry = manifest.training_data; // site.json, read by worker.js
+  const entry = worker.manifest.training_data; // site.json, read by worker.js
   if (!entry) throw new Error("this site has no training data (site.json lists no training_data)");
   const size = (entry.bytes / 1e6).toFixed(1);
   self.postMessage({ type: "training", phase: "data", label: `Fetching ${entry.n_train} MNIST images (${size} MB)` });
-  const bytes = new Uint8Array(await fetchVerified(entry.file, entry.sha256)); // worker.js: checked against site.json
-  const buffer = pyodide.toPy(bytes);
+  const bytes = new Uint8Array(await fetchVerified(entry.file, entry.sha256)); // checked against site.json
+  const buffer = worker.pyodide.toPy(bytes);
   try {
-    training.dataset = trainingModule().load_data(buffer, entry.sha256);
+    training.dataset = worker.browser.load_data(buffer, entry.sha256);
   } finally {
     buffer.destroy();
   }
@@ -75,21 +67,20 @@ async function startTraining({ mode, settings }) {
 }
 
 async function beginRun(mode, settings) {
-  const module = trainingModule();
   const dataset = await trainingData();
-  const checked = module.check_settings(
+  const checked = worker.browser.check_settings(
     settings.hidden,
     settings.lr,
     settings.batch_size,
     settings.epochs,
     dataset.n_train,
   );
-  const start = mode === "continue" ? models.get(current) : null;
+  const start = mode === "continue" ? worker.models.get(worker.current) : null;
   if (mode === "continue" && !start) throw new Error("there is no current network to continue from");
-  const trainer = module.Trainer(dataset, checked, start);
+  const trainer = worker.browser.Trainer(dataset, checked, start);
   checked.destroy();
   const model = trainer.model.copy(); // its own proxy: an attribute's would die with the trainer's
-  const answer = { model: describeModel(model), settings: toPlain(trainer.settings_dict()) };
+  const answer = { model: describe(model), settings: toPlain(trainer.settings_dict()) };
   useAsYours(model); // only now, with everything built
   training.trainer = trainer;
   training.stopRequested = false;
@@ -99,9 +90,9 @@ async function beginRun(mode, settings) {
 
 /** `model` becomes the network "yours" and the current one (the one it replaces is freed). */
 function useAsYours(model) {
-  models.get("yours")?.destroy?.();
-  models.set("yours", model);
-  current = "yours";
+  worker.models.get("yours")?.destroy?.();
+  worker.models.set("yours", model);
+  worker.current = "yours";
 }
 
 const nextTurn = () => new Promise((resolve) => setTimeout(resolve, 0));
@@ -127,7 +118,7 @@ async function runTraining(trainer, model) {
       if (epochEnded || progress.done || now - lastPost >= POST_EVERY_MS) {
         const event = { type: "training", phase: "progress", progress };
         if (epochEnded || now - lastFilters >= FILTERS_EVERY_MS) {
-          event.model = describeModel(model);
+          event.model = describe(model);
           lastFilters = now;
         }
         self.postMessage(event);
@@ -147,10 +138,10 @@ async function runTraining(trainer, model) {
   try {
     const final = toPlain(trainer.stop());
     final.elapsed_seconds = (performance.now() - started) / 1000;
-    self.postMessage({ type: "training", phase: "end", reason, message, progress: final, model: describeModel(model) });
+    self.postMessage({ type: "training", phase: "end", reason, message, progress: final, model: describe(model) });
     if (final.stopped) {
       trainer.finish(); // the metadata of a stopped run: its validation accuracy now (a pass over 1,000 images)
-      self.postMessage({ type: "training", phase: "model", model: describeModel(model) });
+      self.postMessage({ type: "training", phase: "model", model: describe(model) });
     }
     trainer.destroy();
   } catch (error) {
@@ -169,32 +160,32 @@ async function stopTraining() {
 }
 
 function downloadWeights({ name }) {
-  const model = models.get(name ?? current);
+  const model = worker.models.get(name ?? worker.current);
   if (!model) throw new Error(name ? `there is no network ${name}` : "no network is loaded");
-  return { ...toPlain(trainingModule().download(model)), hidden: model.hidden };
+  return { ...toPlain(worker.browser.download(model)), hidden: model.hidden };
 }
 
 const megabytes = (bytes) => `${(bytes / 1e6).toLocaleString("en", { maximumFractionDigits: 1 })} MB`;
 
 async function uploadWeights({ file, filename }) {
   refuseWhileTraining();
-  const limit = trainingModule().weights.MAX_FILE_BYTES;
+  const limit = worker.manifest.weights_limits.max_bytes; // weights.MAX_FILE_BYTES, from site.json
   const name = filename ?? "the page's copy of your network";
   if (file.size > limit) {
     throw new Error(`${name} is ${megabytes(file.size)}; weights files may be at most ${megabytes(limit)}`);
   }
   const bytes = new Uint8Array(await file.arrayBuffer());
   refuseWhileTraining(); // a run may have started while the file was being read
-  const buffer = pyodide.toPy(bytes);
+  const buffer = worker.pyodide.toPy(bytes);
   let model;
   try {
-    model = trainingModule().upload(buffer, filename); // raises WeightsError naming the problem
+    model = worker.browser.upload(buffer, filename); // raises WeightsError naming the problem
   } finally {
     buffer.destroy();
   }
   let description;
   try {
-    description = describeModel(model);
+    description = describe(model);
   } catch (error) {
     model.destroy();
     throw error;
@@ -207,41 +198,10 @@ function refuseWhileTraining() {
   if (training.trainer || training.starting) throw new Error("stop the training before loading other weights");
 }
 
-// Pyodide's fatal error (the original JavaScript error, marked), or any call after it: Python
-// can no longer run; the page restarts the worker.
-const isFatal = (error) =>
-  Boolean(error && (error.pyodide_fatal_error || /fatally failed/.test(String(error.message || error))));
-const fatalMessage = (error) => {
-  const text = String((error && error.message) || error);
-  return /fatal/.test(text) ? text : `Pyodide has suffered a fatal error: ${text}`;
-};
-
-// A Python exception's own message ("Learning rate must be ..."), without the traceback.
-// The traceback ends with "Type: message", or "module.Type: message" for an exception defined
-// in a module (scratchnn.weights.WeightsError); the message may run over several lines.
-function pythonMessage(error) {
-  const text = String((error && error.message) || error).trim();
-  if (!error || !error.type) return text;
-  const heading = new RegExp(`^(?:[\\w.]+\\.)?${error.type}: `, "gm");
-  let start = -1;
-  for (const match of text.matchAll(heading)) start = match.index + match[0].length;
-  return start >= 0 ? text.slice(start) : text.split("\n").at(-1);
-}
-
-const withPythonMessages =
-  (handler) =>
-  async (...args) => {
-    try {
-      return await handler(...args);
-    } catch (error) {
-      throw new Error(isFatal(error) ? fatalMessage(error) : pythonMessage(error));
-    }
-  };
-
-// The request handlers worker.js dispatches to (by message type).
-const TRAINING_REQUESTS = {
-  train: withPythonMessages(startTraining),
-  "train-stop": withPythonMessages(stopTraining),
-  "weights-download": withPythonMessages(downloadWeights),
-  "weights-upload": withPythonMessages(uploadWeights),
+// The request handlers worker.js puts in its one table (by message type).
+export const TRAINING_HANDLERS = {
+  train: startTraining,
+  "train-stop": stopTraining,
+  "weights-download": downloadWeights,
+  "weights-upload": uploadWeights,
 };

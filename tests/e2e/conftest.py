@@ -19,10 +19,11 @@ ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT / "scripts"))
 sys.path.insert(0, str(Path(__file__).resolve().parent))  # the tests import demo_page by its plain name
 
-import build_site  # noqa: E402
-import chromium  # noqa: E402
 from demo_page import App, open_app  # noqa: E402
 from local_server import serve_folder  # noqa: E402
+
+import build_site  # noqa: E402
+import chromium  # noqa: E402
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:

@@ -6,6 +6,8 @@ from __future__ import annotations
 import re
 import shutil
 import zipfile
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -46,8 +48,13 @@ def test_python_loads_in_the_worker_not_in_the_page(browser, server):
         assert app.page.evaluate("[typeof loadPyodide, typeof pyodide]") == ["undefined", "undefined"]
         worker = app.page.workers[0]
         assert worker.url == server + "worker.js"
-        loaded = "[typeof loadPyodide, pyodide.version, Boolean(pyodide.loadedPackages.numpy), page !== null]"
-        assert worker.evaluate(loaded) == ["function", "0.27.7", True, True]
+        loaded = (
+            "[scratchnn.pyodide.version, Boolean(scratchnn.pyodide.loadedPackages.numpy), scratchnn.browser.__name__]"
+        )
+        assert worker.evaluate(loaded) == ["0.27.7", True, "scratchnn.browser"]
+        # a module worker: importScripts is there but refuses to run (a TypeError) before it fetches anything
+        classic = "() => { try { importScripts('worker.js'); return 'classic'; } catch (error) { return error.name; } }"
+        assert worker.evaluate(classic) == "TypeError"
     finally:
         app.page.context.close()
 
@@ -120,7 +127,7 @@ PROBE_WORKER = """(url) => new Promise((resolve) => {
 @dataclass
 class Recorded:
     """An open demo page with what it said about the policy: the page's console messages naming it
-    and its securitypolicyviolation events (the worker keeps its own list: policyViolations)."""
+    and its securitypolicyviolation events (the worker keeps its own list: scratchnn.policyViolations)."""
 
     app: App
     refused: list[str]
@@ -174,7 +181,7 @@ def test_no_policy_violation_while_loading_drawing_switching_networks_and_traini
         train_briefly(app)
         assert recorded.violations() == []
         assert recorded.refused == []
-        assert app.page.workers[0].evaluate("policyViolations") == []
+        assert app.page.workers[0].evaluate("scratchnn.policyViolations") == []
         # What applies where: the page's meta policy does not reach the worker, which runs under its
         # own response's headers (none from this server; see the header test below).
         assert app.page.workers[0].evaluate(PROBE_WORKER, another_origin()) == "none"
@@ -236,9 +243,9 @@ def test_the_worker_under_the_same_policy_as_a_header_loads_predicts_and_trains(
             assert recorded.violations() == []
             assert recorded.refused == []
             worker = app.page.workers[0]
-            assert worker.evaluate("policyViolations") == []  # recorded by worker.js from its first line
+            assert worker.evaluate("scratchnn.policyViolations") == []  # recorded by worker.js from its first line
             assert worker.evaluate(PROBE_WORKER, another_origin()) == "connect-src"  # the policy is in force there
-            assert [v.split(":")[0] for v in worker.evaluate("policyViolations")] == ["connect-src"]
+            assert [v.split(":")[0] for v in worker.evaluate("scratchnn.policyViolations")] == ["connect-src"]
         finally:
             app.page.context.close()
 
@@ -253,7 +260,7 @@ def tampered_copy(site: Path, folder: Path, name: str) -> Path:
     if name.endswith(".zip"):  # the package, with one module changed: it would import and run
         with zipfile.ZipFile(path) as archive:
             files = {info.filename: archive.read(info) for info in archive.infolist()}
-        files["scratchnn/page.py"] += b"\nTAMPERED = True\n"
+        files["scratchnn/browser/page.py"] += b"\nTAMPERED = True\n"
         with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as archive:
             for file_name, data in files.items():
                 archive.writestr(file_name, data)
@@ -267,40 +274,39 @@ def wait_for_error(page: Any) -> str:
     return page.locator("#status-label").inner_text()
 
 
-def test_a_tampered_weights_file_gives_an_error_and_retry_not_a_hang(browser, site, tmp_path):
-    copy = tampered_copy(site, tmp_path, "weights/default.json")
-    with serve_folder(copy) as url:
+@contextmanager
+def opened(browser: Any, folder: Path) -> Iterator[tuple[Any, str]]:
+    """The page served from ``folder`` (on a free 127.0.0.1 port), opened in a fresh context."""
+    with serve_folder(folder) as url:
         context = browser.new_context(viewport={"width": 1280, "height": 900})
-        page = context.new_page()
         try:
+            page = context.new_page()
             page.goto(url)
-            text = wait_for_error(page)
-            assert "weights/default.json does not match site.json (SHA-256 " in text, text
-            assert "corrupted or the site half-updated" in text
-            assert page.locator("#retry").is_visible()
-            assert page.evaluate("window.scratchnn.state.ready") is False  # nothing uses the unverified file
-            assert page.evaluate("window.scratchnn.state.model") is None
-            assert page.workers[0].evaluate("models.has('default')") is False
-            App(page, url).screenshot("tampered-weights")
+            yield page, url
         finally:
             context.close()
+
+
+def test_a_tampered_weights_file_gives_an_error_and_retry_not_a_hang(browser, site, tmp_path):
+    with opened(browser, tampered_copy(site, tmp_path, "weights/default.json")) as (page, url):
+        text = wait_for_error(page)
+        assert "weights/default.json does not match site.json (SHA-256 " in text, text
+        assert "corrupted or the site half-updated" in text
+        assert page.locator("#retry").is_visible()
+        assert page.evaluate("window.scratchnn.state.ready") is False  # nothing uses the unverified file
+        assert page.evaluate("window.scratchnn.state.model") is None
+        assert page.workers[0].evaluate("scratchnn.models.has('default')") is False
+        App(page, url).screenshot("tampered-weights")
 
 
 def test_a_tampered_package_zip_gives_an_error_and_never_runs(browser, site, tmp_path):
-    copy = tampered_copy(site, tmp_path, "scratchnn.zip")
-    with serve_folder(copy) as url:
-        context = browser.new_context(viewport={"width": 1280, "height": 900})
-        page = context.new_page()
-        try:
-            page.goto(url)
-            text = wait_for_error(page)
-            assert "scratchnn.zip does not match site.json (SHA-256 " in text, text
-            assert page.locator("#retry").is_visible()
-            assert page.evaluate("window.scratchnn.state.ready") is False
-            unpacked = "[page, pyodide.FS.analyzePath('/home/pyodide/scratchnn-site').exists]"
-            assert page.workers[0].evaluate(unpacked) == [None, False]  # never unpacked, never imported
-        finally:
-            context.close()
+    with opened(browser, tampered_copy(site, tmp_path, "scratchnn.zip")) as (page, _url):
+        text = wait_for_error(page)
+        assert "scratchnn.zip does not match site.json (SHA-256 " in text, text
+        assert page.locator("#retry").is_visible()
+        assert page.evaluate("window.scratchnn.state.ready") is False
+        unpacked = "[scratchnn.browser, scratchnn.pyodide.FS.analyzePath('/home/pyodide/scratchnn-site').exists]"
+        assert page.workers[0].evaluate(unpacked) == [None, False]  # never unpacked, never imported
 
 
 def test_a_copy_that_does_not_match_is_fetched_again_before_giving_up(browser, server):

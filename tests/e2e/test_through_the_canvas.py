@@ -7,7 +7,8 @@ from pathlib import Path
 import numpy as np
 from demo_page import App
 
-from scratchnn import network, page, weights
+from scratchnn import network, weights
+from scratchnn.browser import page
 
 WEIGHTS = Path(__file__).resolve().parents[2] / "web" / "weights"
 

@@ -16,7 +16,10 @@ import numpy as np
 import pytest
 from demo_page import ARTIFACTS, App, open_app
 
-from scratchnn import page, subset, weights
+from scratchnn import weights
+from scratchnn.browser import page, subset
+
+KILL_PYTHON = 'import json; json.loads("[" * 100000 + "]" * 100000)'  # overflows the wasm stack
 
 TRAIN_TIMEOUT_MS = 240_000  # an epoch takes seconds; the machines running this are small and shared
 
@@ -150,7 +153,7 @@ def test_the_page_keeps_answering_while_an_epoch_runs_in_the_worker(fresh: App):
     its time slices. No millisecond bound: on a busy machine everything is slower, the page still
     answers (scripts/measure_demo.py measures the main thread's longest task)."""
     assert fresh.page.evaluate("typeof loadPyodide === 'undefined' && !('pyodide' in window)")  # no Python here
-    assert fresh.page.workers[0].evaluate("typeof pyodide.runPython") == "function"  # it is in the worker
+    assert fresh.page.workers[0].evaluate("typeof scratchnn.pyodide.runPython") == "function"  # it is in the worker
     fresh.page.evaluate("window.__frames = 0; (function tick() { window.__frames++; requestAnimationFrame(tick); })()")
     fill(fresh, hidden=64, epochs=4, batch=64)
     before = start(fresh)
@@ -570,7 +573,7 @@ def test_a_network_whose_output_is_not_a_number_shows_an_error_not_nan_percent(f
     it has no answer (here the worker's own copy of "yours" is broken on purpose)."""
     fresh.page.set_input_files("#weights-file", str(download(fresh, tmp_path)))
     fresh.page.wait_for_function("() => document.body.dataset.model === 'yours'")
-    fresh.page.workers[0].evaluate("() => models.get('yours').params.get('b2').fill(NaN)")
+    fresh.page.workers[0].evaluate("() => scratchnn.models.get('yours').params.get('b2').fill(NaN)")
     result = draw_seven(fresh)
     assert all(np.isnan(result["probabilities"]))
     confidence = fresh.page.inner_text("#confidence")
@@ -621,8 +624,8 @@ def test_when_python_dies_the_page_restarts_it_and_loads_your_network_again(surv
     before = [probabilities(survivor, X_val[:, i]) for i in range(3)]
     kept = download(survivor, tmp_path)
     died = survivor.page.workers[0].evaluate(
-        """() => { try { pyodide.runPython('import json; json.loads("[" * 100000 + "]" * 100000)'); return null; }
-                   catch (error) { return String(error); } }"""
+        f"""() => {{ try {{ scratchnn.pyodide.runPython('{KILL_PYTHON}'); return null; }}
+                   catch (error) {{ return String(error); }} }}"""
     )
     assert "Maximum call stack size exceeded" in died
     survivor.page.evaluate("window.scratchnn.pad.clear()")  # a prediction request: it finds Python dead
@@ -652,7 +655,7 @@ def test_when_python_dies_while_training_the_page_says_the_run_was_lost(survivor
     start(survivor)
     survivor.page.wait_for_function("() => (window.scratchnn.training.last?.batch ?? 0) > 3", timeout=60_000)
     survivor.page.workers[0].evaluate(
-        """() => { try { pyodide.runPython('import json; json.loads("[" * 100000 + "]" * 100000)'); } catch {} }"""
+        f"() => {{ try {{ scratchnn.pyodide.runPython('{KILL_PYTHON}'); }} catch {{}} }}"
     )  # the training's next slice finds Python dead
     survivor.page.wait_for_function("() => !window.scratchnn.state.ready", timeout=30_000)
     survivor.page.wait_for_function(
@@ -681,9 +684,7 @@ def test_if_the_kept_copy_cannot_be_loaded_again_the_page_offers_it_for_download
                    kept.text = JSON.stringify(document);
                    return kept.text; }"""
     )
-    survivor.page.workers[0].evaluate(
-        """() => { try { pyodide.runPython('import json; json.loads("[" * 100000 + "]" * 100000)'); } catch {} }"""
-    )
+    survivor.page.workers[0].evaluate(f"() => {{ try {{ scratchnn.pyodide.runPython('{KILL_PYTHON}'); }} catch {{}} }}")
     survivor.page.evaluate("window.scratchnn.pad.clear()")  # a prediction request: it finds Python dead
     survivor.page.wait_for_function("() => !window.scratchnn.state.ready")
     save = survivor.page.locator("#train-error #weights-save-kept")

@@ -24,6 +24,9 @@ const CORE = resolve(ROOT, "web", "node_modules", "pyodide");
 // (subprocesses), test_build_site.py / test_bench.py / test_robustness.py (CPython scripts).
 const DEFAULT_TESTS = [
   "tests/test_network.py",
+  "tests/test_fast.py",
+  "tests/test_config.py",
+  "tests/test_messages.py",
   "tests/test_training.py",
   "tests/test_weights.py",
   "tests/test_weights_properties.py", // Hypothesis: any JSON loads or is refused (deep JSON once killed Pyodide)

@@ -12,12 +12,12 @@ from __future__ import annotations
 
 import time
 from dataclasses import asdict
-from typing import Any
 
 import numpy as np
 
-from .network import Params
-from .training import BatchReport, epochs_of, training_steps
+from ..network import Params
+from ..training import BatchReport, epochs_of, training_steps
+from .messages import TrainingProgress
 
 RECENT = 1000  # examples behind the live chart's training loss and accuracy
 
@@ -51,7 +51,7 @@ class TrainingSession:
         # for a live chart that does not depend on how the time slices fall.
         self._recent_loss = self._recent_accuracy = self._recent_weight = 0.0
 
-    def run(self, seconds: float = 0.05) -> dict[str, Any]:
+    def run(self, seconds: float = 0.05) -> TrainingProgress:
         """Take gradient steps for about ``seconds`` (at least one step, and never past an epoch's
         end, so the caller sees every epoch's summary); return the progress as plain values."""
         started = time.perf_counter()
@@ -73,10 +73,8 @@ class TrainingSession:
         self.train_seconds += time.perf_counter() - started
         progress = self.progress(report)
         if self._recent_weight:
-            progress |= {
-                "recent_loss": self._recent_loss / self._recent_weight,
-                "recent_accuracy": self._recent_accuracy / self._recent_weight,
-            }
+            progress["recent_loss"] = self._recent_loss / self._recent_weight
+            progress["recent_accuracy"] = self._recent_accuracy / self._recent_weight
         return progress
 
     def _remember_recent(self, loss: float, accuracy: float, examples: int) -> None:
@@ -88,9 +86,9 @@ class TrainingSession:
         self._recent_accuracy = decay * self._recent_accuracy + (1 - decay) * accuracy
         self._recent_weight = decay * self._recent_weight + (1 - decay)
 
-    def progress(self, report: BatchReport | None = None) -> dict[str, Any]:
+    def progress(self, report: BatchReport | None = None) -> TrainingProgress:
         """Where training stands, as JSON-ready values for the page."""
-        progress: dict[str, Any] = {
+        progress: TrainingProgress = {
             "done": self.done,
             "epochs": self.epochs,
             "examples_seen": self.examples_seen,

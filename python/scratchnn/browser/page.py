@@ -19,8 +19,9 @@ from typing import Any
 
 import numpy as np
 
-from . import network, preprocess, weights
-from .network import Params
+from .. import network, preprocess, weights
+from ..network import Params
+from .messages import ModelDescription, Prediction
 
 
 @dataclass
@@ -42,7 +43,7 @@ def load_model(name: str, text: str | bytes) -> Model:
     return Model(name, params, metadata)
 
 
-def describe(model: Model) -> dict[str, Any]:
+def describe(model: Model) -> ModelDescription:
     """What the page shows about a model, including its first-layer weights as images.
 
     Row ``k`` of W1 holds hidden unit ``k``'s 784 input weights: read as a 28x28 picture, it is
@@ -54,42 +55,43 @@ def describe(model: Model) -> dict[str, Any]:
     scale = np.abs(W1).max(axis=1, keepdims=True)
     scale[scale == 0] = 1.0
     filters = np.rint(127.5 + 127.5 * W1 / scale).clip(0, 255).astype(np.uint8)
-    info = {key: model.metadata.get(key) for key in ("preset", "epochs", "test_accuracy", "val_accuracy")}
-    return {"name": model.name, "hidden": model.hidden, "filters": filters.tobytes(), **info}
+    metadata = model.metadata
+    return {
+        "name": model.name,
+        "hidden": model.hidden,
+        "filters": filters.tobytes(),
+        "preset": metadata.get("preset"),
+        "epochs": metadata.get("epochs"),
+        "test_accuracy": metadata.get("test_accuracy"),
+        "val_accuracy": metadata.get("val_accuracy"),
+        "trained_with": metadata.get("trained_with"),  # what the training panel shows
+        "history_epochs": len((metadata.get("history") or {}).get("val_accuracy") or []),
+    }
 
 
-def classify(model: Model, prepared: preprocess.Prepared) -> dict[str, Any]:
+def classify(model: Model, prepared: preprocess.Prepared) -> Prediction:
     """Run the forward pass on a prepared 28x28 input (see the module docstring for the result)."""
     started = time.perf_counter()
-    result: dict[str, Any]
-    if prepared.empty:
-        result = {
-            "digit": None,
-            "probabilities": [0.0] * network.N_CLASSES,
-            "hidden": [0.0] * model.hidden,
-            "hidden_level": [0.0] * model.hidden,
-            "order": list(range(model.hidden)),
-        }
-    else:
-        X = prepared.X.astype(model.params["W1"].dtype)
-        outputs = network.forward(model.params, X)
+    H = model.hidden
+    a1, a2 = np.zeros(H), np.zeros(network.N_CLASSES)
+    if not prepared.empty:
+        outputs = network.forward(model.params, prepared.X.astype(model.params["W1"].dtype))
         a1, a2 = outputs.A1[:, 0].astype(np.float64), outputs.A2[:, 0].astype(np.float64)
-        top = a1.max()
-        result = {
-            "digit": int(np.argmax(a2)),
-            "probabilities": a2.tolist(),
-            "hidden": a1.tolist(),
-            "hidden_level": (a1 / top if top > 0 else np.zeros_like(a1)).tolist(),
-            "order": np.argsort(-a1, kind="stable").tolist(),
-        }
-    result["empty"] = prepared.empty
-    result["model"] = model.name
-    result["image"] = prepared.image.astype(np.float64).ravel().tolist()
-    result["python_ms"] = (time.perf_counter() - started) * 1000
-    return result
+    top = a1.max()
+    return {
+        "digit": None if prepared.empty else int(np.argmax(a2)),
+        "probabilities": a2.tolist(),
+        "hidden": a1.tolist(),
+        "hidden_level": (a1 / top if top > 0 else np.zeros_like(a1)).tolist(),
+        "order": np.argsort(-a1, kind="stable").tolist(),
+        "empty": prepared.empty,
+        "model": model.name,
+        "image": prepared.image.astype(np.float64).ravel().tolist(),
+        "python_ms": (time.perf_counter() - started) * 1000,
+    }
 
 
-def predict_drawing(model: Model, rgba: Any, height: int, width: int) -> dict[str, Any]:
+def predict_drawing(model: Model, rgba: Any, height: int, width: int) -> Prediction:
     """Canvas RGBA bytes (height x width) -> preprocess -> forward; ``python_ms`` covers both."""
     started = time.perf_counter()
     prepared = preprocess.prepare(preprocess.ink_from_rgba(rgba, height, width))
@@ -98,7 +100,7 @@ def predict_drawing(model: Model, rgba: Any, height: int, width: int) -> dict[st
     return result
 
 
-def predict_input(model: Model, pixels: Any) -> dict[str, Any]:
+def predict_input(model: Model, pixels: Any) -> Prediction:
     """A ready 28x28 input (784 values in [0, 1], row by row) -> forward, with no preprocessing."""
     image = np.asarray(pixels, dtype=np.float32).reshape(preprocess.SIZE, preprocess.SIZE)
     return classify(model, preprocess.Prepared(image, empty=not bool(image.any())))

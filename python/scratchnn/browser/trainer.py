@@ -3,8 +3,8 @@
 The worker (web/worker-training.js) only loops and passes messages; every decision is here:
 
 - ``load_data(bytes)``: the site's MNIST subset (see subset.py) -> a ``Dataset`` (float32 columns);
-- ``check_settings(...)``: the panel's four numbers -> ``Settings``, or ValueError with a message
-  the page shows as it is;
+- ``check_settings(...)``: the panel's four numbers -> a ``TrainConfig``, or ValueError with a
+  message the page shows as it is;
 - ``Trainer``: one training run on a ``page.Model`` named ``"yours"``. From scratch it starts at
   He-initialised parameters; "continue" starts from a *copy* of the current network's
   parameters (the pretrained networks are never changed, so Reset can bring them back).
@@ -13,24 +13,26 @@ The worker (web/worker-training.js) only loops and passes messages; every decisi
 - ``download(model)`` / ``upload(text, filename)``: the weights JSON of ``weights.py`` out and in.
 
 The update itself is the one in training.py (mini-batch gradient descent with momentum):
-``V = momentum V - lr dW;  W = W + V`` for each of W1, b1, W2, b2.
+``V = momentum V - lr dW;  W = W + V`` for each of W1, b1, W2, b2. The weights file's metadata
+is written by ``weights.training_metadata``, as for scripts/train.py.
 """
 
 from __future__ import annotations
 
-import datetime
+import dataclasses
 import hashlib
 import math
 import re
-import sys
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 
-from . import __version__, network, subset, training, weights
+from .. import network, training, weights
+from ..config import TrainConfig
+from . import subset
+from .messages import Download, TrainingProgress
 from .page import Model
-from .page import describe as describe_model
 from .session import TrainingSession
 
 NAME = "yours"  # the page's name for the network trained or loaded by the visitor
@@ -55,18 +57,6 @@ class Dataset:
     @property
     def n_train(self) -> int:
         return int(self.Y.size)
-
-
-@dataclass
-class Settings:
-    """One training run's hyperparameters, as chosen in the panel."""
-
-    hidden: int
-    lr: float
-    batch_size: int
-    epochs: int
-    momentum: float = MOMENTUM
-    seed: int = SEED
 
 
 def load_data(data: Any, expected_sha256: str | None = None) -> Dataset:
@@ -95,8 +85,8 @@ def _whole(name: str, value: Any, low: int, high: int) -> int:
     return int(number)
 
 
-def check_settings(hidden: Any, lr: Any, batch_size: Any, epochs: Any, n_train: int = 10_000) -> Settings:
-    """The panel's inputs as Settings; raises ValueError naming the first one that makes no sense.
+def check_settings(hidden: Any, lr: Any, batch_size: Any, epochs: Any, n_train: int = 10_000) -> TrainConfig:
+    """The panel's inputs as a TrainConfig; raises ValueError naming the first one that makes no sense.
 
     Inputs may arrive as numbers, strings or None (an empty field): the page sends what the user
     typed. The learning rate must be finite and in (0, 10]; the batch size from 1 to 256 (Stop
@@ -114,8 +104,7 @@ def check_settings(hidden: Any, lr: Any, batch_size: Any, epochs: Any, n_train: 
         raise ValueError(f"Learning rate must be a number above 0 and at most {LR_MAX:g}, not {lr}")
     batch_size = _whole("Batch size", batch_size, 1, min(n_train, BATCH_MAX))
     epochs = _whole("Epochs", epochs, 1, EPOCHS_MAX)
-    training.check_hyperparameters(epochs=epochs, lr=rate, batch_size=batch_size, momentum=MOMENTUM)
-    return Settings(hidden, rate, batch_size, epochs)
+    return TrainConfig(hidden=hidden, lr=rate, batch_size=batch_size, epochs=epochs, momentum=MOMENTUM, lr_decay=1.0)
 
 
 def _browser_history(metadata: dict[str, Any]) -> list[dict[str, float]]:
@@ -139,12 +128,12 @@ TRAINED_WITH = "the web page (Pyodide)"
 class Trainer:
     """One training run in the page, on the model ``Trainer.model`` (named ``"yours"``)."""
 
-    def __init__(self, dataset: Dataset, settings: Settings, start: Model | None = None):
+    def __init__(self, dataset: Dataset, config: TrainConfig, start: Model | None = None, seed: int = SEED):
         """From scratch when ``start`` is None, else from a copy of ``start``'s parameters (its
-        hidden size wins over ``settings.hidden``)."""
-        self.dataset, self.settings = dataset, settings
+        hidden size wins over ``config.hidden``)."""
+        self.dataset, self.config, self.seed = dataset, config, seed
         if start is None:
-            params = network.init_params(settings.hidden, init="he", dtype="float32", seed=settings.seed)
+            params = network.init_params(config.hidden, config.init, config.dtype, seed=seed)
             self.previous: list[dict[str, float]] = []
             self.origin = "scratch"
             self.previous_seconds = 0.0
@@ -156,20 +145,24 @@ class Trainer:
             else:
                 self.origin = start.metadata.get("loaded_from") or start.name
             self.previous_seconds = float(start.metadata.get("train_seconds") or 0.0)
-            settings.hidden = int(params["W1"].shape[0])
+            self.config = dataclasses.replace(config, hidden=int(params["W1"].shape[0]))
         self.model = Model(NAME, params, {})
         self._start = {name: P.copy() for name, P in params.items()}  # to go back to if it diverges
         self.session = TrainingSession(
             params, dataset.X, dataset.Y, dataset.X_val, dataset.Y_val,
-            epochs=settings.epochs, lr=settings.lr, batch_size=settings.batch_size,
-            momentum=settings.momentum, seed=settings.seed,
+            epochs=config.epochs, lr=config.lr, batch_size=config.batch_size or dataset.n_train,
+            momentum=config.momentum, seed=seed,
         )  # fmt: skip
         self.stopped = False
         self._write_metadata()
 
+    @property
+    def continued_from(self) -> str | None:
+        return None if self.origin == "scratch" else self.origin
+
     def settings_dict(self) -> dict[str, Any]:
         """The run's settings as plain values (hidden is the start network's when continuing)."""
-        return asdict(self.settings) | {"continued_from": None if self.origin == "scratch" else self.origin}
+        return self.config.to_dict() | {"seed": self.seed, "continued_from": self.continued_from}
 
     @property
     def history(self) -> list[dict[str, float]]:
@@ -177,7 +170,7 @@ class Trainer:
         offset = len(self.previous)
         return self.previous + [{**h, "epoch": h["epoch"] + offset} for h in self.session.history]
 
-    def step(self, seconds: float = 0.05) -> dict[str, Any]:
+    def step(self, seconds: float = 0.05) -> TrainingProgress:
         """Train for about ``seconds``; the progress as JSON-ready values (see session.progress),
         with ``history`` covering earlier runs too and ``epoch_offset`` their number of epochs."""
         try:
@@ -190,16 +183,19 @@ class Trainer:
             raise FloatingPointError(f"{error}. The network is back to its weights from before this run.") from None
         progress["history"] = self.history
         progress["epoch_offset"] = len(self.previous)
-        progress["hidden"] = self.settings.hidden
+        progress["hidden"] = self.config.hidden
         if progress.get("batch") == progress.get("batches_per_epoch") or progress["done"]:
             self._write_metadata()
         return progress
 
-    def stop(self) -> dict[str, Any]:
+    def stop(self) -> TrainingProgress:
         """End the run (between two steps) and return its final progress, at once: the page shows
         "Stopped" without waiting for ``finish``."""
         self.stopped = not self.session.done
-        return self.session.progress() | {"history": self.history, "stopped": self.stopped}
+        progress = self.session.progress()
+        progress["history"] = self.history
+        progress["stopped"] = self.stopped
+        return progress
 
     def finish(self) -> None:
         """After ``stop``: the metadata records a partial epoch, and the validation accuracy of the
@@ -209,57 +205,22 @@ class Trainer:
 
     def _write_metadata(self) -> None:
         """What the weights file will say about this network: how and on what it was trained."""
-        s = self.settings
         val_loss, val_accuracy = training.evaluate(self.model.params, self.dataset.X_val, self.dataset.Y_val)
-        history = self.history
         m = self.dataset.n_train
-        self.model.metadata = {
-            "preset": None,
-            "hidden": s.hidden,
-            "init": "he" if self.origin == "scratch" else None,
-            "dtype": "float32",
-            "epochs": len(history),
-            "examples_seen": self.session.examples_seen + len(self.previous) * m,
-            "lr": s.lr,
-            "batch_size": s.batch_size,
-            "momentum": s.momentum,
-            "lr_decay": 1.0,
-            "seed": s.seed,
-            "continued_from": None if self.origin == "scratch" else self.origin,
-            "stopped_early": self.stopped,
-            "train_seconds": round(self.previous_seconds + self.session.train_seconds, 3),
-            "val_accuracy": val_accuracy,
-            "val_loss": round(val_loss, 6),
-            "test_accuracy": None,  # the page has no test set; scripts/train.py measures it
-            "history": {
-                "loss": [round(h["loss"], 6) for h in history],
-                "train_accuracy": [round(h["accuracy"], 6) for h in history],
-                "val_loss": [round(h["val_loss"], 6) for h in history],
-                "val_accuracy": [h["val_accuracy"] for h in history],
-            },
-            "data": {
-                "file": "data/mnist-subset.bin.gz",
-                "sha256": self.dataset.sha256,
-                "n_train": m,
-                "n_val": int(self.dataset.Y_val.size),
-            },
-            "trained_with": TRAINED_WITH,
-            "created": datetime.datetime.now(datetime.UTC).isoformat(timespec="seconds"),
-            "scratchnn_version": __version__,
-            "numpy_version": np.__version__,
-            "python": sys.version.split()[0],
-        }
+        self.model.metadata = weights.training_metadata(
+            self.config.to_dict() | {"init": self.config.init if self.origin == "scratch" else None},
+            self.history,
+            preset=None, seed=self.seed, train_seconds=self.previous_seconds + self.session.train_seconds,
+            val_accuracy=val_accuracy, test_accuracy=None,  # the page has no test set; scripts/train.py measures it
+            data={"file": "data/mnist-subset.bin.gz", "sha256": self.dataset.sha256, "n_train": m,
+                  "n_val": int(self.dataset.Y_val.size)},
+            trained_with=TRAINED_WITH,
+            val_loss=round(val_loss, 6), examples_seen=self.session.examples_seen + len(self.previous) * m,
+            continued_from=self.continued_from, stopped_early=self.stopped,
+        )  # fmt: skip
 
 
-def describe(model: Model) -> dict[str, Any]:
-    """page.describe plus what the training panel shows about the network."""
-    description = describe_model(model)
-    description["trained_with"] = model.metadata.get("trained_with")
-    description["history_epochs"] = len((model.metadata.get("history") or {}).get("val_accuracy") or [])
-    return description
-
-
-def download(model: Model) -> dict[str, str]:
+def download(model: Model) -> Download:
     """The network as the weights JSON that weights.py writes, and a file name for it."""
     stamp = re.sub(r"[^0-9T]", "", (model.metadata.get("created") or "")[:16]) or "page"
     hidden = model.hidden

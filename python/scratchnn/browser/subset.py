@@ -26,7 +26,7 @@ import zlib
 
 import numpy as np
 
-from .mnist import split, to_columns
+from ..mnist import split, to_columns
 
 MAGIC = b"SCRNNSUB"
 VERSION = 1

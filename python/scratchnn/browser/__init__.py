@@ -1,0 +1,27 @@
+"""The page's Python: exactly what the web page's worker (web/worker.js) calls, and nothing else.
+
+The core package (network, training, preprocess, weights...) knows nothing about browsers; this
+subpackage is the thin layer the page talks to, run in Pyodide:
+
+- ``page.py``: a weights document -> a ``Model``; a drawing -> preprocess -> forward -> a ``Prediction``;
+- ``trainer.py``: training in the page (``Trainer``), the panel's settings, download and upload;
+- ``session.py``: training in short time slices, so the worker stays responsive;
+- ``subset.py``: the compact, checksummed MNIST subset the page trains on (built by the site build);
+- ``messages.py``: every message between the page and the worker, one TypedDict each.
+"""
+
+from .page import Model, describe, load_model, predict_drawing, predict_input
+from .trainer import Trainer, check_settings, download, load_data, upload
+
+__all__ = [
+    "Model",
+    "Trainer",
+    "check_settings",
+    "describe",
+    "download",
+    "load_data",
+    "load_model",
+    "predict_drawing",
+    "predict_input",
+    "upload",
+]
