@@ -1,4 +1,4 @@
-"""page_training.py: what the page's worker calls to train, stop, download and upload weights."""
+"""browser/trainer.py: what the page's worker calls to train, stop, download and upload weights."""
 
 from __future__ import annotations
 

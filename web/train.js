@@ -1,6 +1,6 @@
 // The training panel: settings, Train / Continue / Stop / Reset, live progress and chart,
 // Download and Load weights. The training itself is Python in the worker
-// (worker-training.js -> scratchnn/page_training.py); this module shows what it reports.
+// (worker-training.js -> scratchnn/browser/trainer.py); this module shows what it reports.
 
 import { TrainingChart } from "./chart.js";
 import { showModel, updateFilters } from "./view.js";
