@@ -279,3 +279,25 @@ def test_the_2x2_footprint_changes_the_width_by_one_pixel():
     assert widths(dilate(X)) == 5 and widths(erode(X)) == 1  # the cross: 2 px of width
     with pytest.raises(ValueError, match="footprint"):
         dilate(X, footprint="disk")
+
+
+@pytest.mark.parametrize(
+    ("settings", "message"),
+    [
+        ({"shift": 1e300}, "shift must be at most 14"),
+        ({"shift": 15}, "shift must be at most 14"),
+        ({"alpha": 1e300}, "alpha must be at most 100"),
+        ({"rotate": 181}, "rotate must be at most 180"),
+        ({"shear": 3}, "shear must be at most 2"),
+        ({"sigma": 1e9}, "sigma must be at most 28"),
+    ],
+)
+def test_settings_that_leave_no_digit_to_read_are_refused(settings, message):
+    """shift=1e300 used to train on blank images (9% accuracy, no word said); alpha=1e300 on NaNs."""
+    with pytest.raises(ValueError, match=message):
+        augment.Augment(**settings)
+
+
+def test_the_limits_themselves_are_allowed():
+    limits = {name: most for name, (most, _why) in augment.LIMITS.items()}
+    assert augment.Augment(**limits).shift == 14

@@ -270,6 +270,16 @@ def _morphology(X: np.ndarray, steps: int, op: np.ufunc, footprint: str) -> np.n
     return as_columns(images) if steps else X.copy()
 
 
+# The largest setting that still leaves a digit to read (the presets use a fraction of each).
+LIMITS = {
+    "rotate": (180.0, "degrees: a half turn"),
+    "shear": (2.0, "a slant of two pixels across per pixel down"),
+    "shift": (14.0, "pixels: half the 28-pixel image"),
+    "alpha": (100.0, "pixels of elastic displacement per unit of smoothed noise; Simard et al. used 34"),
+    "sigma": (28.0, "pixels: the whole image"),
+}
+
+
 @dataclass(frozen=True)
 class Augment:
     """A random augmentation, callable as ``augment(X_batch, rng)`` (training.train's hook).
@@ -296,6 +306,9 @@ class Augment:
             value = getattr(self, name)
             if not np.isfinite(value) or value < 0:
                 raise ValueError(f"augment {name} must be a finite number >= 0, got {value!r}")
+        for name, (most, why) in LIMITS.items():  # beyond these the digit is gone: nothing to learn
+            if getattr(self, name) > most:
+                raise ValueError(f"augment {name} must be at most {most:g} ({why}), got {getattr(self, name)!r}")
         if not 0 <= self.scale < 1:
             raise ValueError(f"augment scale must be in [0, 1), got {self.scale!r}")
         if self.stroke > 0.5:
