@@ -17,11 +17,11 @@ from __future__ import annotations
 import argparse
 import dataclasses
 import json
-import math
 import sys
 import time
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -29,37 +29,40 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "python"))  # run from a checkout without installing
 
 from scratchnn import augment, files, mnist, network, training, weights  # noqa: E402
-from scratchnn.config import MAX_EPOCHS, PRESETS, TrainConfig  # noqa: E402
+from scratchnn.config import PRESETS, TrainConfig  # noqa: E402
 
 OVERRIDES = ("hidden", "init", "dtype", "epochs", "lr", "batch_size", "momentum", "lr_decay", "augment", "store_dtype")
 
 
-def whole_number(low: int, high: int | None = None) -> Callable[[str], int]:
-    """An argparse type: a whole number in [low, high] (no upper limit if high is None)."""
+def whole_number(low: int) -> Callable[[str], int]:
+    """An argparse type: a whole number of at least ``low`` (for what is not a TrainConfig setting)."""
 
     def parse(text: str) -> int:
         try:
             value = int(text)
         except ValueError:
             raise argparse.ArgumentTypeError(f"expected a whole number, got {text[:40]!r}") from None
-        if value < low or (high is not None and value > high):
-            limits = f"at least {low}" if high is None else f"from {low} to {high:,}"
-            raise argparse.ArgumentTypeError(f"must be a whole number {limits}, got {text[:40]}")
+        if value < low:
+            raise argparse.ArgumentTypeError(f"must be a whole number at least {low}, got {text[:40]}")
         return value
 
     return parse
 
 
-def real_number(is_valid: Callable[[float], bool], expected: str) -> Callable[[str], float]:
-    """An argparse type: a finite number for which ``is_valid`` holds; ``expected`` says which."""
+def setting(name: str, kind: type) -> Callable[[str], Any]:
+    """An argparse type for the TrainConfig setting ``name``: the text as an int or a float, then
+    checked by TrainConfig itself, so that the limits are written once (in config.py)."""
 
-    def parse(text: str) -> float:
+    def parse(text: str) -> Any:
         try:
-            value = float(text)
+            value = kind(text)
         except ValueError:
-            raise argparse.ArgumentTypeError(f"expected a number, got {text[:40]!r}") from None
-        if not (math.isfinite(value) and is_valid(value)):
-            raise argparse.ArgumentTypeError(f"{expected}, got {text[:40]}")
+            expected = "a whole number" if kind is int else "a number"
+            raise argparse.ArgumentTypeError(f"expected {expected}, got {text[:40]!r}") from None
+        try:
+            dataclasses.replace(PRESETS["tiny"], **{name: value})
+        except ValueError as error:
+            raise argparse.ArgumentTypeError(str(error)) from None
         return value
 
     return parse
@@ -106,24 +109,21 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     parser.add_argument("--preset", choices=sorted(PRESETS), default="default", help="starting configuration")
-    parser.add_argument("--hidden", type=whole_number(1, weights.MAX_HIDDEN), help="hidden units H")
+    parser.add_argument("--hidden", type=setting("hidden", int), help="hidden units H")
     parser.add_argument("--init", choices=network.INITS, help="weight initialisation")
     parser.add_argument("--dtype", choices=("float32", "float64"), help="floating-point precision")
     parser.add_argument(
-        "--epochs", type=whole_number(1, MAX_EPOCHS), help="passes over the training set (full batch: iterations)"
+        "--epochs", type=setting("epochs", int), help="passes over the training set (full batch: iterations)"
     )
     parser.add_argument(
-        "--lr", type=real_number(lambda v: v > 0, "the learning rate must be a positive finite number"),
-        help="learning rate alpha",
+        "--lr", type=setting("lr", float), help="learning rate alpha",
     )  # fmt: skip
     parser.add_argument("--batch-size", type=whole_number(0), help="examples per step; 0 means the full batch")
     parser.add_argument(
-        "--momentum", type=real_number(lambda v: 0 <= v < 1, "momentum must be in [0, 1)"),
-        help="momentum in [0, 1); 0 is plain gradient descent",
+        "--momentum", type=setting("momentum", float), help="momentum in [0, 1); 0 is plain gradient descent",
     )  # fmt: skip
     parser.add_argument(
-        "--lr-decay", type=real_number(lambda v: 0 < v <= 1, "the learning-rate decay must be in (0, 1]"),
-        help="the learning rate is multiplied by this each epoch",
+        "--lr-decay", type=setting("lr_decay", float), help="the learning rate is multiplied by this each epoch",
     )  # fmt: skip
     parser.add_argument(
         "--augment", type=parse_augment, metavar="SPEC",

@@ -98,14 +98,14 @@ def test_plots_are_saved_next_to_the_weights(tmp_path):
 
 
 BAD_VALUES = [
-    (["--hidden", "0"], "argument --hidden: must be a whole number from 1 to 2,048, got 0"),
-    (["--hidden", "-5"], "argument --hidden: must be a whole number from 1 to 2,048, got -5"),
-    (["--hidden", "2049"], "argument --hidden: must be a whole number from 1 to 2,048"),
-    (["--hidden", "10000000"], "argument --hidden: must be a whole number from 1 to 2,048"),
+    (["--hidden", "0"], "argument --hidden: hidden must be a whole number from 1 to 2,048, got 0"),
+    (["--hidden", "-5"], "argument --hidden: hidden must be a whole number from 1 to 2,048, got -5"),
+    (["--hidden", "2049"], "argument --hidden: hidden must be a whole number from 1 to 2,048"),
+    (["--hidden", "10000000"], "argument --hidden: hidden must be a whole number from 1 to 2,048"),
     (["--hidden", "9" * 5000], "argument --hidden: expected a whole number"),  # over Python's int digits limit
     (["--hidden", "12.5"], "argument --hidden: expected a whole number, got '12.5'"),
-    (["--epochs", "0"], "argument --epochs: must be a whole number from 1 to 100,000"),
-    (["--epochs", "100001"], "argument --epochs: must be a whole number from 1 to 100,000"),
+    (["--epochs", "0"], "argument --epochs: epochs must be a whole number from 1 to 100,000"),
+    (["--epochs", "100001"], "argument --epochs: epochs must be a whole number from 1 to 100,000"),
     (["--epochs", "1e9"], "argument --epochs: expected a whole number"),
     (["--lr", "nan"], "learning rate must be a positive finite number"),
     (["--lr", "inf"], "learning rate must be a positive finite number"),
@@ -113,13 +113,13 @@ BAD_VALUES = [
     (["--lr", "0"], "learning rate must be a positive finite number"),
     (["--lr", "fast"], "argument --lr: expected a number"),
     (["--batch-size", "-5"], "argument --batch-size: must be a whole number at least 0"),
-    (["--momentum", "1.5"], "momentum must be in [0, 1)"),
+    (["--momentum", "1.5"], "argument --momentum: momentum must be in [0, 1), got 1.5"),
     (["--momentum", "1"], "momentum must be in [0, 1)"),
     (["--momentum", "-0.1"], "momentum must be in [0, 1)"),
     (["--momentum", "nan"], "momentum must be in [0, 1)"),
-    (["--lr-decay", "0"], "the learning-rate decay must be in (0, 1]"),
-    (["--lr-decay", "1.01"], "the learning-rate decay must be in (0, 1]"),
-    (["--lr-decay=-inf"], "the learning-rate decay must be in (0, 1]"),
+    (["--lr-decay", "0"], "argument --lr-decay: lr_decay must be in (0, 1]"),
+    (["--lr-decay", "1.01"], "argument --lr-decay: lr_decay must be in (0, 1]"),
+    (["--lr-decay=-inf"], "argument --lr-decay: lr_decay must be in (0, 1]"),
     (["--seed", "-1"], "argument --seed: must be a whole number at least 0"),
     (["--augment", "rotate=inf"], "augment rotate must be a finite number"),
 ]
