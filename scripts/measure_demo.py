@@ -1,5 +1,8 @@
 """Measure the demo in headless Chromium: cold and repeat load to ready, prediction round trip,
-and the main thread's longest task while loading, while drawing and while training.
+and the main thread's longest task while loading, while drawing and while training; the
+explorer's cost (its Python, its round trip, its rendering on the main thread) and the live
+prediction's round trip with the explorer following each drawing beside the same with it off,
+drawing by drawing in alternation (the ratio is what to read: the machine's load hits both).
 
     .venv/bin/python scripts/measure_demo.py              # builds the site into a temp folder
     .venv/bin/python scripts/measure_demo.py --runs 5 --site _site
@@ -86,6 +89,30 @@ def draw_and_time(page, rounds: int) -> list[float]:
     return times
 
 
+def draw_with_and_without_explorer(page, rounds: int) -> dict[str, list[float]]:
+    """Every live prediction's round trip (ms) while drawing, with the explorer following each
+    finished drawing ("on") and with it off, alternating drawing by drawing; and the explorer's
+    own figures per explanation (its Python, round trip and rendering, ms)."""
+    figures: dict[str, list[float]] = {"on": [], "off": [], "python": [], "round trip": [], "render": []}
+    page.evaluate("window.scrollTo(0, 0)")
+    for i in range(2 * rounds):
+        following = i % 2 == 0
+        page.evaluate(f"window.scratchnn.explorer.following = {str(following).lower()}")
+        seen = page.evaluate("[window.scratchnn.state.roundTrips.length, window.scratchnn.explorer.events.length]")
+        draw_and_time(page, 1)
+        if following:
+            page.wait_for_function(f"() => window.scratchnn.explorer.events.length > {seen[1]}")
+            page.wait_for_function("() => !window.scratchnn.explorer.inFlight")
+        trips = page.evaluate(f"window.scratchnn.state.roundTrips.slice({seen[0]})")
+        figures["on" if following else "off"] += trips
+        for event in page.evaluate(f"window.scratchnn.explorer.events.slice({seen[1]})"):
+            figures["python"].append(event["python_ms"])
+            figures["round trip"].append(event["round_trip_ms"])
+            figures["render"].append(event["render_ms"])
+    page.evaluate("window.scratchnn.explorer.following = true")
+    return figures
+
+
 def train_and_draw(page) -> int:
     """Train a network in the page while drawing 7s on the pad, as a visitor might; the number of
     drawings read while the run went on."""
@@ -118,7 +145,8 @@ def main(argv: list[str] | None = None) -> int:
                     raise SystemExit(f"measure_demo: {chromium.MISSING}")
                 browser = p.chromium.launch(executable_path=executable, args=chromium.ARGS)
                 cold, repeat, stages, latency = [], [], [], []
-                longest = {"loading": [], "drawing": [], "training": []}
+                longest = {"loading": [], "drawing": [], "exploring": [], "training": []}
+                explorer: dict[str, list[float]] = {}
                 for _ in range(args.runs):
                     context = browser.new_context(viewport={"width": 1280, "height": 900})
                     page = context.new_page()
@@ -131,6 +159,9 @@ def main(argv: list[str] | None = None) -> int:
                     stages.append(page.evaluate("window.scratchnn.state.timings"))
                     latency += draw_and_time(page, 10)
                     longest["drawing"].append(page.evaluate(LONGEST))
+                    for name, values in draw_with_and_without_explorer(page, 5).items():
+                        explorer.setdefault(name, []).extend(values)
+                    longest["exploring"].append(page.evaluate(LONGEST))
                     train_and_draw(page)
                     longest["training"].append(page.evaluate(LONGEST))
                     started = time.perf_counter()
@@ -146,6 +177,15 @@ def main(argv: list[str] | None = None) -> int:
     for stage in stages[0]:
         print(summary(f"  stage {stage}", [s[stage] for s in stages], "ms"))
     print(summary("prediction round trip while drawing", latency, "ms"))
+    on, off = statistics.median(explorer["on"]), statistics.median(explorer["off"])
+    print(
+        f"live prediction round trip, every prediction of a drawing: explorer following {on:.1f} ms, "
+        f"explorer off {off:.1f} ms (medians of {len(explorer['on'])} and {len(explorer['off'])}; ratio {on / off:.2f})"
+    )
+    print(
+        "explorer, per finished drawing (512 hidden units): "
+        + " · ".join(f"{name} {spread(explorer[name], 1)} ms" for name in ("python", "round trip", "render"))
+    )
     print(
         "longest main-thread task (ms): "
         + " · ".join(f"while {what} {spread(values)}" for what, values in longest.items())
@@ -154,9 +194,9 @@ def main(argv: list[str] | None = None) -> int:
     return 0
 
 
-def spread(values: list[float]) -> str:
-    """Median (min–max) of whole milliseconds."""
-    return f"{statistics.median(values):.0f} ({min(values):.0f}–{max(values):.0f})"
+def spread(values: list[float], digits: int = 0) -> str:
+    """Median (min–max), in whole milliseconds unless told otherwise."""
+    return f"{statistics.median(values):.{digits}f} ({min(values):.{digits}f}–{max(values):.{digits}f})"
 
 
 if __name__ == "__main__":

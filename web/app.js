@@ -5,6 +5,7 @@ import { PythonWorker } from "./client.js";
 import { DrawingPad } from "./pad.js";
 import { buildBars, showModel, showPrediction, showStatus, showTiming, toggleAllUnits } from "./view.js";
 import { initTraining } from "./train.js"; // training in the page
+import { Explorer } from "./explore.js"; // the forward pass and backpropagation, step by step
 
 const $ = (id) => document.getElementById(id);
 const STAGES = { site: "the site", runtime: "Python (Pyodide)", numpy: "NumPy", package: "the scratchnn package" };
@@ -22,6 +23,7 @@ const state = {
   retry: null, // what the Retry button does: start Python again, or retry switching networks
   wanted: null, // the network on show when Python was restarted: loaded first again
   restartNote: "", // why Python was last restarted, when it was not the visitor's choice
+  roundTrips: [], // the last 1,000 predictions' round trips (ms), for scripts/measure_demo.py
 };
 
 let announceReady;
@@ -74,6 +76,7 @@ async function start({ versions, models, timings, limits }) {
   document.body.classList.add("ready");
   announceReady();
   predictSoon();
+  explorer.pythonReady();
   await training.pythonReady();
 }
 
@@ -90,6 +93,7 @@ function restartPython(label = "Retrying…") {
 const pad = new DrawingPad($("pad"), (reason) => {
   updateTools();
   if (reason === "clear") state.result = null;
+  if (reason === "clear" || reason === "image") explorer.newDrawing();
   predictSoon();
 });
 
@@ -120,14 +124,18 @@ async function predictNow() {
   if (state.dirty) requestAnimationFrame(predictNow);
 }
 
-/** Send the canvas through preprocess -> forward in Python and show the answer. */
+/** Send the canvas through preprocess -> forward in Python and show the answer (a ready 28x28
+ * input on the pad, with no strokes over it, goes straight to forward). */
 async function predictCanvas() {
   const sent = performance.now();
-  const result = await python.predict(pad.pixels());
+  const asIs = pad.image && pad.strokes.length === 0;
+  const result = await (asIs ? python.predictInput(pad.image) : python.predict(pad.pixels()));
   result.round_trip_ms = performance.now() - sent;
+  if (!result.empty) state.roundTrips = [...state.roundTrips.slice(-999), result.round_trip_ms];
   state.result = result;
   showPrediction(result);
   showTiming(result.empty ? null : result.round_trip_ms, result.python_ms);
+  explorer.follow(result);
   return result;
 }
 
@@ -213,9 +221,13 @@ window.scratchnn = {
   pad,
   predictCanvas,
   predictInput: (pixels) => python.predictInput(pixels),
+  showInput: (pixels) => pad.setImage(pixels), // a ready 28x28 input on the pad, read as it is
   useModel: switchModel,
   python,
 };
 
 // Training in the page (train.js): the panel gets the worker, the state and the way to switch networks.
 const training = initTraining({ python, state, switchModel, predictSoon });
+// The explorer (explore.js) follows the input of each finished drawing.
+const explorer = new Explorer({ python, state, pad });
+window.scratchnn.explorer = explorer;

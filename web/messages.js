@@ -60,6 +60,115 @@
  * @property {string} filename
  */
 
+// The explorer's values (explorer.py, listings.py): 1-D NumPy arrays arrive as typed arrays.
+
+/**
+ * Explorer.state: whose copy the explorer computes with, and the steps taken on it.
+ * @typedef {object} ExplorerState
+ * @property {string|null} model
+ * @property {number} steps
+ * @property {boolean} can_undo
+ */
+
+/**
+ * explorer.explain: forward and backward on one input, every value the explorer shows.
+ * @typedef {object} Explanation
+ * @property {number} hidden
+ * @property {Float64Array} X
+ * @property {Float64Array} W1X
+ * @property {Float64Array} b1
+ * @property {Float64Array} Z1
+ * @property {Float64Array} A1
+ * @property {number} off
+ * @property {Int32Array} order
+ * @property {Float64Array} W1_top
+ * @property {Float64Array} W2A1
+ * @property {Float64Array} b2
+ * @property {Float64Array} Z2
+ * @property {number} Z2_max
+ * @property {Float64Array} Z2_shifted
+ * @property {Float64Array} E
+ * @property {number} E_sum
+ * @property {Float64Array} A2
+ * @property {number} digit
+ * @property {number} label
+ * @property {number} loss
+ * @property {Float64Array} dZ2
+ * @property {Float64Array} dW2
+ * @property {Float64Array} dZ1
+ * @property {Int32Array} gradient_order
+ * @property {Float64Array} dW1_top
+ * @property {Object<string, number[]>} largest
+ * @property {string|null} model
+ * @property {number} steps
+ * @property {boolean} can_undo
+ * @property {number} python_ms
+ */
+
+/**
+ * explorer.step: one gradient step on the example, and what it changed.
+ * @typedef {object} StepResult
+ * @property {number} label
+ * @property {number} lr
+ * @property {Float64Array} before
+ * @property {Float64Array} after
+ * @property {number} loss_before
+ * @property {number} loss_after
+ * @property {Int32Array} units
+ * @property {Float64Array} W1_before
+ * @property {Float64Array} W1_after
+ * @property {Explanation} explanation
+ */
+
+/**
+ * One precision's row of a gradient check.
+ * @typedef {object} SlopeResult
+ * @property {string} dtype
+ * @property {number} weight
+ * @property {number} backprop
+ * @property {number} w_plus
+ * @property {number} w_minus
+ * @property {number} loss_plus
+ * @property {number} loss_minus
+ * @property {number} slope
+ * @property {number} relative
+ */
+
+/**
+ * explorer.gradient_check: one weight's numeric slope beside backprop's.
+ * @typedef {object} GradientCheck
+ * @property {string} parameter
+ * @property {number} row
+ * @property {number} column
+ * @property {number} h
+ * @property {number} label
+ * @property {SlopeResult[]} results
+ * @property {boolean} crosses_kink
+ */
+
+/**
+ * listings.listing: one function's source, as Python imported it.
+ * @typedef {object} Listing
+ * @property {string} name
+ * @property {string} file
+ * @property {number} first_line
+ * @property {string[]} lines
+ */
+
+/**
+ * One listing shown beside an explorer step, with the lines to highlight.
+ * @typedef {object} StepCode
+ * @property {string} listing
+ * @property {number[]} highlight
+ */
+
+/**
+ * listings.code: every listing, and each step's listings.
+ * @typedef {object} Code
+ * @property {Object<string, Listing>} listings
+ * @property {Object<string, StepCode[]>} steps
+ */
+
 // --- Page -> worker (requests) ---
 
 /**
@@ -112,6 +221,53 @@
  * @property {number} id
  * @property {*} file
  * @property {string|null} filename
+ */
+
+/**
+ * @typedef {object} ExplainRequest
+ * @property {'explain'} type
+ * @property {number} id
+ * @property {Float32Array} pixels
+ * @property {number|null} label
+ */
+
+/**
+ * @typedef {object} ExplorerStepRequest
+ * @property {'explorer-step'} type
+ * @property {number} id
+ * @property {Float32Array} pixels
+ * @property {number} label
+ * @property {number} lr
+ */
+
+/**
+ * @typedef {object} ExplorerUndoRequest
+ * @property {'explorer-undo'} type
+ * @property {number} id
+ */
+
+/**
+ * @typedef {object} ExplorerResetRequest
+ * @property {'explorer-reset'} type
+ * @property {number} id
+ */
+
+/**
+ * @typedef {object} GradientCheckRequest
+ * @property {'gradient-check'} type
+ * @property {number} id
+ * @property {Float32Array} pixels
+ * @property {number} label
+ * @property {string} parameter
+ * @property {number} row
+ * @property {number} column
+ * @property {number} h
+ */
+
+/**
+ * @typedef {object} CodeRequest
+ * @property {'explorer-code'} type
+ * @property {number} id
  */
 
 // --- Worker -> page ---

@@ -1,5 +1,6 @@
 // The drawing pad: pointer strokes (mouse, touch, pen) on a canvas, white ink on black like
-// MNIST, with undo. It keeps the strokes so that Undo can redraw the others.
+// MNIST, with undo. It keeps the strokes so that Undo can redraw the others. It can also show a
+// ready 28x28 input (`setImage`, e.g. a test digit): the page then reads that input as it is.
 
 const INK = "#fff";
 const PAPER = "#000";
@@ -17,6 +18,7 @@ export class DrawingPad {
     this.ctx = canvas.getContext("2d", { willReadFrequently: true });
     this.onChange = onChange;
     this.strokes = [];
+    this.image = null; // a ready 28x28 input on show (784 values in [0, 1]), or null
     this.active = null; // the stroke being drawn and its pointer id
     this.paint();
     canvas.addEventListener("pointerdown", (event) => this.down(event));
@@ -27,7 +29,16 @@ export class DrawingPad {
   }
 
   get isEmpty() {
-    return this.strokes.length === 0;
+    return this.strokes.length === 0 && !this.image;
+  }
+
+  /** Show a ready 28x28 input (784 values in [0, 1], row by row) instead of strokes. */
+  setImage(pixels) {
+    this.strokes = [];
+    this.active = null;
+    this.image = Float32Array.from(pixels);
+    this.paint();
+    this.onChange("image");
   }
 
   /** Canvas coordinates of a pointer event (the canvas is scaled by CSS). */
@@ -66,7 +77,8 @@ export class DrawingPad {
 
   undo() {
     if (this.isEmpty) return;
-    this.strokes.pop();
+    if (this.strokes.length) this.strokes.pop();
+    else this.image = null;
     this.active = null;
     this.paint();
     this.onChange("undo");
@@ -74,6 +86,7 @@ export class DrawingPad {
 
   clear() {
     this.strokes = [];
+    this.image = null;
     this.active = null;
     this.paint();
     this.onChange("clear");
@@ -85,7 +98,21 @@ export class DrawingPad {
     const { ctx, canvas } = this;
     ctx.fillStyle = PAPER;
     ctx.fillRect(0, 0, canvas.width, canvas.height);
+    if (this.image) this.drawImage();
     for (const points of this.strokes) this.line(points);
+  }
+
+  /** The 28x28 input, enlarged without smoothing (each input pixel a square). */
+  drawImage() {
+    const small = new OffscreenCanvas(28, 28);
+    const pixels = new ImageData(28, 28);
+    for (let i = 0; i < 784; i++) {
+      const v = Math.round(this.image[i] * 255);
+      pixels.data.set([v, v, v, 255], i * 4);
+    }
+    small.getContext("2d").putImageData(pixels, 0, 0);
+    this.ctx.imageSmoothingEnabled = false;
+    this.ctx.drawImage(small, 0, 0, this.canvas.width, this.canvas.height);
   }
 
   /** Draw one stroke (a single point is a dot). */

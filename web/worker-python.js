@@ -14,6 +14,7 @@ export const worker = {
   manifest: null, // site.json: the files of the site, each with its SHA-256
   models: new Map(), // name -> a Python Model (a PyProxy)
   current: null, // the name of the network the page reads drawings with
+  explorer: null, // the explorer's Python Explorer (worker-explorer.js), made on first use
   policyViolations: [], // Content-Security-Policy violations in this worker (none expected)
 };
 self.scratchnn = worker;

@@ -7,21 +7,30 @@ subpackage is the thin layer the page talks to, run in Pyodide:
 - ``trainer.py``: training in the page (``Trainer``), the panel's settings, download and upload;
 - ``session.py``: training in short time slices, so the worker stays responsive;
 - ``subset.py``: the compact, checksummed MNIST subset the page trains on (built by the site build);
+- ``explorer.py``: one input followed through forward and backward, one step of learning on it, and
+  the gradient check (the page's explorer); ``listings.py``: the source code it shows beside each step;
 - ``messages.py``: every message between the page and the worker, one TypedDict each.
 """
 
+from .explorer import Explorer, explain, gradient_check, step
+from .listings import code
 from .page import Model, describe, load_model, predict_drawing, predict_input
 from .trainer import Trainer, check_settings, download, load_data, upload
 
 __all__ = [
+    "Explorer",
     "Model",
     "Trainer",
     "check_settings",
+    "code",
     "describe",
     "download",
+    "explain",
+    "gradient_check",
     "load_data",
     "load_model",
     "predict_drawing",
     "predict_input",
+    "step",
     "upload",
 ]

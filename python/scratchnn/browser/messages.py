@@ -14,6 +14,12 @@ Page -> worker (requests):            Worker -> page:
     StopRequest        "train-stop"       TrainingEvent "training"
     DownloadRequest    "weights-download" Fatal      "fatal"      (Pyodide died)
     UploadRequest      "weights-upload"
+    ExplainRequest     "explain"          (the explorer: explorer.py, listings.py)
+    ExplorerStepRequest "explorer-step"
+    ExplorerUndoRequest "explorer-undo"
+    ExplorerResetRequest "explorer-reset"
+    GradientCheckRequest "gradient-check"
+    CodeRequest        "explorer-code"
 
 The values a Result carries are the Python functions' return values (Prediction,
 ModelDescription, TrainingProgress, Download): typed arrays for large data (``filters``), plain
@@ -23,6 +29,8 @@ numbers and lists for the rest.
 from __future__ import annotations
 
 from typing import Any, Literal, TypedDict
+
+import numpy as np
 
 # --- what Python returns (the values of Results) -------------------------------------------------
 
@@ -83,6 +91,118 @@ class Download(TypedDict):
     filename: str
 
 
+# The explorer's values (explorer.py, listings.py). Their arrays are 1-D NumPy arrays: they reach
+# JavaScript as typed arrays (float64 -> Float64Array, int32 -> Int32Array); a matrix is sent
+# row by row (W1_top: TOP_UNITS x 784, dW2: 10 x H).
+
+
+class ExplorerState(TypedDict):
+    """Explorer.state: whose copy the explorer computes with, and the steps taken on it."""
+
+    model: str | None  # the page's network the copy came from
+    steps: int
+    can_undo: bool
+
+
+class Explanation(TypedDict):
+    """explorer.explain: forward and backward on one input, every value the explorer shows."""
+
+    hidden: int
+    X: np.ndarray  # (784,) the input
+    W1X: np.ndarray  # (H,) W1 X
+    b1: np.ndarray  # (H,)
+    Z1: np.ndarray  # (H,) W1 X + b1
+    A1: np.ndarray  # (H,) ReLU(Z1)
+    off: int  # units with Z1 <= 0, whose A1 is 0
+    order: np.ndarray  # (H,) int32: units by Z1, largest first
+    W1_top: np.ndarray  # (TOP_UNITS * 784,) the W1 rows of order[:TOP_UNITS]
+    W2A1: np.ndarray  # (10,) W2 A1
+    b2: np.ndarray  # (10,)
+    Z2: np.ndarray  # (10,) W2 A1 + b2, the logits
+    Z2_max: float
+    Z2_shifted: np.ndarray  # (10,) Z2 - max Z2
+    E: np.ndarray  # (10,) exp(Z2 - max Z2)
+    E_sum: float
+    A2: np.ndarray  # (10,) E / E_sum
+    digit: int  # argmax A2
+    label: int  # the digit the learner says it is (the network's answer unless told)
+    loss: float  # -log A2[label]
+    dZ2: np.ndarray  # (10,) A2 - Y
+    dW2: np.ndarray  # (10 * H,) dZ2 A1^T
+    dZ1: np.ndarray  # (H,) W2^T dZ2 * ReLU'(Z1)
+    gradient_order: np.ndarray  # (H,) int32: units by |dZ1|, largest first
+    dW1_top: np.ndarray  # (TOP_UNITS * 784,) the dW1 rows of gradient_order[:TOP_UNITS]
+    largest: dict[str, list[int]]  # for each parameter, the [row, column] of its largest |gradient|
+    model: str | None  # ExplorerState's fields
+    steps: int
+    can_undo: bool
+    python_ms: float
+
+
+class StepResult(TypedDict):
+    """explorer.step: one gradient step on the example, and what it changed."""
+
+    label: int
+    lr: float
+    before: np.ndarray  # (10,) A2 before the step
+    after: np.ndarray  # (10,) A2 after it
+    loss_before: float
+    loss_after: float
+    units: np.ndarray  # (TOP_UNITS,) int32: the units whose W1 row changed most
+    W1_before: np.ndarray  # (TOP_UNITS * 784,) their rows before
+    W1_after: np.ndarray  # and after
+    explanation: Explanation  # the explorer's view after the step
+
+
+class SlopeResult(TypedDict):
+    """One precision's row of a gradient check (gradcheck.Slope's fields, and backprop's slope)."""
+
+    dtype: str  # "float64" or "float32"
+    weight: float
+    backprop: float
+    w_plus: float
+    w_minus: float
+    loss_plus: float
+    loss_minus: float
+    slope: float
+    relative: float  # gradcheck.relative_difference(slope, backprop)
+
+
+class GradientCheck(TypedDict):
+    """explorer.gradient_check: one weight's numeric slope beside backprop's."""
+
+    parameter: str
+    row: int
+    column: int
+    h: float
+    label: int
+    results: list[SlopeResult]  # float64, then float32
+    crosses_kink: bool  # the nudge carries a hidden unit across ReLU's kink at 0
+
+
+class Listing(TypedDict):
+    """listings.listing: one function's source, as Python imported it."""
+
+    name: str  # "network.forward"
+    file: str  # "scratchnn/network.py"
+    first_line: int
+    lines: list[str]
+
+
+class StepCode(TypedDict):
+    """One listing shown beside an explorer step, with the lines (indices into its lines) to highlight."""
+
+    listing: str
+    highlight: list[int]
+
+
+class Code(TypedDict):
+    """listings.code: every listing, and each step's listings."""
+
+    listings: dict[str, Listing]
+    steps: dict[str, list[StepCode]]
+
+
 # --- page -> worker ---------------------------------------------------------------------------------
 
 
@@ -129,6 +249,47 @@ class UploadRequest(TypedDict):
     id: int
     file: Any  # a File or Blob, read in the worker
     filename: str | None  # None: the page's own copy of the visitor's network
+
+
+class ExplainRequest(TypedDict):
+    type: Literal["explain"]
+    id: int
+    pixels: bytes  # the 28 x 28 input, 784 values in [0, 1] (a Float32Array)
+    label: int | None  # the digit it is; None: the network's answer
+
+
+class ExplorerStepRequest(TypedDict):
+    type: Literal["explorer-step"]
+    id: int
+    pixels: bytes
+    label: int
+    lr: float
+
+
+class ExplorerUndoRequest(TypedDict):
+    type: Literal["explorer-undo"]
+    id: int
+
+
+class ExplorerResetRequest(TypedDict):
+    type: Literal["explorer-reset"]
+    id: int
+
+
+class GradientCheckRequest(TypedDict):
+    type: Literal["gradient-check"]
+    id: int
+    pixels: bytes
+    label: int
+    parameter: str  # W1, b1, W2 or b2
+    row: int
+    column: int
+    h: float
+
+
+class CodeRequest(TypedDict):
+    type: Literal["explorer-code"]
+    id: int
 
 
 # --- worker -> page ---------------------------------------------------------------------------------
@@ -188,6 +349,25 @@ REQUESTS = (
     StopRequest,
     DownloadRequest,
     UploadRequest,
+    ExplainRequest,
+    ExplorerStepRequest,
+    ExplorerUndoRequest,
+    ExplorerResetRequest,
+    GradientCheckRequest,
+    CodeRequest,
 )
 EVENTS = (Progress, Ready, LoadError, Result, TrainingEvent, Fatal)
-VALUES = (Prediction, ModelDescription, TrainingProgress, Download)
+VALUES = (
+    Prediction,
+    ModelDescription,
+    TrainingProgress,
+    Download,
+    ExplorerState,
+    Explanation,
+    StepResult,
+    SlopeResult,
+    GradientCheck,
+    Listing,
+    StepCode,
+    Code,
+)
