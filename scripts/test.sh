@@ -11,6 +11,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/setup.sh
 scripts/setup_web.sh --browser
+scripts/setup_bench.sh
 
 # pytest and hypothesis, with their pure-Python dependencies, as wheels for Pyodide (Python 3.12),
 # fetched into a git-ignored cache: the versions in .venv. (pyproject.toml pins hypothesis 6.155.7,
