@@ -6,6 +6,7 @@ import { DrawingPad } from "./pad.js";
 import { buildBars, showModel, showPrediction, showStatus, showTiming, toggleAllUnits } from "./view.js";
 import { initTraining } from "./train.js"; // training in the page
 import { Explorer } from "./explore.js"; // the forward pass and backpropagation, step by step
+import { FailuresPanel } from "./failures.js"; // where it fails: the 1,000 held-out digits
 
 const $ = (id) => document.getElementById(id);
 const STAGES = { site: "the site", runtime: "Python (Pyodide)", numpy: "NumPy", package: "the scratchnn package" };
@@ -38,6 +39,7 @@ const python = new PythonWorker({
     state.ready = false;
     state.retry = restartPython;
     training.pythonLost();
+    failures.pythonLost();
   },
   // Python in the worker died (Pyodide's fatal error): start it again at once, saying so.
   onFatal: (message) => {
@@ -77,6 +79,7 @@ async function start({ versions, models, timings, limits }) {
   announceReady();
   predictSoon();
   explorer.pythonReady();
+  failures.pythonReady();
   await training.pythonReady();
 }
 
@@ -86,12 +89,14 @@ function restartPython(label = "Retrying…") {
   state.loadStarted = performance.now();
   if (state.model) state.wanted = state.model.name;
   training.pythonLost();
+  failures.pythonLost();
   showStatus(label, 0, "loading");
   python.restart();
 }
 
 const pad = new DrawingPad($("pad"), (reason) => {
   updateTools();
+  failures.padChanged();
   if (reason === "clear") state.result = null;
   if (reason === "clear" || reason === "image") explorer.newDrawing();
   predictSoon();
@@ -157,6 +162,7 @@ function buildModelPicker(models) {
 
 async function useModel(name) {
   state.model = await python.useModel(name);
+  failures.networkChanged();
   showModel(state.model);
   document.body.dataset.model = name;
   checkChoice(name);
@@ -227,7 +233,16 @@ window.scratchnn = {
 };
 
 // Training in the page (train.js): the panel gets the worker, the state and the way to switch networks.
-const training = initTraining({ python, state, switchModel, predictSoon });
+const training = initTraining({
+  python,
+  state,
+  switchModel,
+  predictSoon,
+  networkChanged: () => failures.networkChanged(),
+});
 // The explorer (explore.js) follows the input of each finished drawing.
 const explorer = new Explorer({ python, state, pad });
 window.scratchnn.explorer = explorer;
+// Where it fails (failures.js): the current network on the held-out digits, and a test digit on the pad.
+const failures = new FailuresPanel({ python, state, pad, explorer });
+window.scratchnn.failures = failures;

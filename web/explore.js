@@ -27,7 +27,7 @@ const num = (value, name, text = format(value)) =>
   `<span class="num" data-q="${name}" data-value="${value}" title="${value}">${text}</span>`;
 /** "+ 0.19" or "- 0.19" (the number shown is the bias itself, its value kept whole in data-value). */
 const plus = (value, name) => `${value < 0 ? "−" : "+"} ${num(value, name, format(Math.abs(value)))}`;
-const percent = (p) => `${(p * 100).toFixed(p > 0.999 || p < 0.001 ? 2 : 1)}%`;
+const percent = (p) => (Number.isFinite(p) ? `${(p * 100).toFixed(p > 0.999 || p < 0.001 ? 2 : 1)}%` : "not a number");
 
 /** `values` (a typed array, from `offset`, 784 of them) as a 28x28 picture: sign by colour,
  * size by brightness, scaled by `scale` (the largest magnitude shown). */
@@ -293,7 +293,10 @@ export class Explorer {
         )
         .join("") +
       `</tbody></table>` +
-      `<p>The answer is the largest: <strong>${v.digit}</strong>, with ${percent(v.A2[v.digit])}.</p>`;
+      (v.A2.every(Number.isFinite)
+        ? `<p>The answer is the largest: <strong>${v.digit}</strong>, with ${percent(v.A2[v.digit])}.</p>`
+        : `<p class="hint-box">No answer: this network's output is not a number (NaN); its weights are too large ` +
+          `to compute with.</p>`);
     sized($("body-A2"));
   }
 
@@ -603,13 +606,17 @@ export class Explorer {
 
   /** Each step's listings, once per worker (they do not change with the drawing). */
   showCode() {
-    for (const pane of document.querySelectorAll("[data-code]")) {
+    const panes = [...document.querySelectorAll("[data-code]")];
+    for (const pane of panes) {
       const shown = this.code.steps[pane.dataset.code] || [];
       pane.innerHTML = shown.map((s) => listingHtml(this.code.listings[s.listing], s.highlight)).join("");
-      for (const pre of pane.querySelectorAll("pre")) {
-        const first = pre.querySelector(".hl");
-        if (first) pre.scrollTop = Math.max(0, first.offsetTop - pre.clientHeight / 3);
-      }
     }
+    // Scroll each listing to its first highlighted line: every position read first (one layout),
+    // then every scroll set (reading after each write would lay the page out once per listing).
+    const scrolls = [...document.querySelectorAll("[data-code] pre")].map((pre) => {
+      const first = pre.querySelector(".hl");
+      return [pre, first ? Math.max(0, first.offsetTop - pre.clientHeight / 3) : 0];
+    });
+    for (const [pre, top] of scrolls) pre.scrollTop = top;
   }
 }

@@ -169,6 +169,33 @@
  * @property {Object<string, StepCode[]>} steps
  */
 
+// The "Where it fails" panel's values (failures.py).
+
+/**
+ * failures.evaluate_validation: the current network on the 1,000 held-out digits.
+ * @typedef {object} Failures
+ * @property {string} model
+ * @property {number} n
+ * @property {number} correct
+ * @property {number} accuracy
+ * @property {number} loss
+ * @property {Int32Array} confusion
+ * @property {Int32Array} indices
+ * @property {Int32Array} true
+ * @property {Int32Array} predicted
+ * @property {Float64Array} confidence
+ * @property {Uint8Array} images
+ * @property {number} python_ms
+ */
+
+/**
+ * failures.validation_image: one held-out image and its label.
+ * @typedef {object} ValidationImage
+ * @property {number} index
+ * @property {Float64Array} pixels
+ * @property {number} label
+ */
+
 // --- Page -> worker (requests) ---
 
 /**
@@ -268,6 +295,19 @@
  * @typedef {object} CodeRequest
  * @property {'explorer-code'} type
  * @property {number} id
+ */
+
+/**
+ * @typedef {object} FailuresRequest
+ * @property {'failures'} type
+ * @property {number} id
+ */
+
+/**
+ * @typedef {object} ValidationImageRequest
+ * @property {'validation-image'} type
+ * @property {number} id
+ * @property {number|null} index
  */
 
 // --- Worker -> page ---

@@ -12,8 +12,9 @@ const LIMITS = { max_bytes: 24_000_000, max_hidden: 2048 };
 const megabytes = (bytes) => `${(bytes / 1e6).toLocaleString("en", { maximumFractionDigits: 1 })} MB`;
 
 /**
- * @param {{python: object, state: object, switchModel: Function, predictSoon: Function}} app
- *   what the page (app.js) shares: the worker client, its state and how to switch networks.
+ * @param {{python: object, state: object, switchModel: Function, predictSoon: Function, networkChanged: Function}} app
+ *   what the page (app.js) shares: the worker client, its state, how to switch networks, and whom
+ *   to tell when the network on show changes (training, upload, reset).
  *   The page calls the panel's pythonReady() when Python is ready and pythonLost() when it is gone.
  */
 export function initTraining(app) {
@@ -23,9 +24,9 @@ export function initTraining(app) {
 }
 
 class TrainingPanel {
-  constructor({ python, state, switchModel, predictSoon }) {
+  constructor({ python, state, switchModel, predictSoon, networkChanged }) {
     this.python = python;
-    this.app = { state, switchModel, predictSoon };
+    this.app = { state, switchModel, predictSoon, networkChanged };
     this.chart = new TrainingChart($("train-chart"));
     this.running = false;
     this.pretrained = null; // the network to go back to on Reset
@@ -343,6 +344,7 @@ class TrainingPanel {
     if (!select && document.body.dataset.model !== description.name) return; // the visitor looks at another
     state.model = description;
     document.body.dataset.model = description.name;
+    this.app.networkChanged?.(); // the page's other panels show results of the network there was
     showFilters(description);
     if (description.name === YOURS) {
       const accuracy = this.running

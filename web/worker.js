@@ -13,7 +13,7 @@
  * Page -> worker:  ModelRequest {type: "model", id, name}
  *                  PredictRequest {type: "predict", id, rgba: Uint8ClampedArray, width, height}
  *                  PredictInputRequest {type: "predict-input", id, pixels: number[784]}
- *                  and the requests of worker-training.js and worker-explorer.js
+ *                  and the requests of worker-training.js, worker-explorer.js and worker-failures.js
  * Worker -> page:  Progress {type: "progress", stage, label, fraction, until, seconds}
  *                  Ready {type: "ready", timings, versions, models, limits}   (models and limits:
  *                      site.json's "models" and "weights_limits" {max_bytes, max_hidden})
@@ -34,6 +34,7 @@ import {
 } from "./worker-python.js";
 import { loadPyodide } from "./pyodide/pyodide.mjs";
 import { EXPLORER_HANDLERS } from "./worker-explorer.js";
+import { FAILURES_HANDLERS } from "./worker-failures.js";
 import { TRAINING_HANDLERS } from "./worker-training.js";
 
 const PYODIDE = new URL("pyodide/", SITE).href;
@@ -134,6 +135,7 @@ const HANDLERS = {
   "predict-input": predictInput,
   ...TRAINING_HANDLERS,
   ...EXPLORER_HANDLERS,
+  ...FAILURES_HANDLERS,
 };
 
 const ready = boot();

@@ -7,12 +7,14 @@ subpackage is the thin layer the page talks to, run in Pyodide:
 - ``trainer.py``: training in the page (``Trainer``), the panel's settings, download and upload;
 - ``session.py``: training in short time slices, so the worker stays responsive;
 - ``subset.py``: the compact, checksummed MNIST subset the page trains on (built by the site build);
+- ``failures.py``: the current network on the 1,000 held-out digits (accuracy, confusion, mistakes);
 - ``explorer.py``: one input followed through forward and backward, one step of learning on it, and
   the gradient check (the page's explorer); ``listings.py``: the source code it shows beside each step;
 - ``messages.py``: every message between the page and the worker, one TypedDict each.
 """
 
 from .explorer import Explorer, explain, gradient_check, step
+from .failures import evaluate_validation, validation_image
 from .listings import code
 from .page import Model, describe, load_model, predict_drawing, predict_input
 from .trainer import Trainer, check_settings, download, load_data, upload
@@ -25,6 +27,7 @@ __all__ = [
     "code",
     "describe",
     "download",
+    "evaluate_validation",
     "explain",
     "gradient_check",
     "load_data",
@@ -33,4 +36,5 @@ __all__ = [
     "predict_input",
     "step",
     "upload",
+    "validation_image",
 ]

@@ -20,6 +20,8 @@ Page -> worker (requests):            Worker -> page:
     ExplorerResetRequest "explorer-reset"
     GradientCheckRequest "gradient-check"
     CodeRequest        "explorer-code"
+    FailuresRequest    "failures"         (where it fails: failures.py)
+    ValidationImageRequest "validation-image"
 
 The values a Result carries are the Python functions' return values (Prediction,
 ModelDescription, TrainingProgress, Download): typed arrays for large data (``filters``), plain
@@ -203,6 +205,34 @@ class Code(TypedDict):
     steps: dict[str, list[StepCode]]
 
 
+# The "Where it fails" panel's values (failures.py); arrays as above (int32 -> Int32Array).
+
+
+class Failures(TypedDict):
+    """failures.evaluate_validation: the current network on the 1,000 held-out digits."""
+
+    model: str
+    n: int
+    correct: int
+    accuracy: float
+    loss: float
+    confusion: np.ndarray  # (100,) int32: the 10 x 10 matrix row by row, rows the true digit, columns the digit read
+    indices: np.ndarray  # (misread,) int32: the misread images, most confident mistake first
+    true: np.ndarray  # (misread,) int32: their labels
+    predicted: np.ndarray  # (misread,) int32: what the network read
+    confidence: np.ndarray  # (misread,) float64: A2 of the digit read
+    images: np.ndarray  # (misread * 784,) uint8: their pixels (0-255), image after image, row by row
+    python_ms: float
+
+
+class ValidationImage(TypedDict):
+    """failures.validation_image: one held-out image and its label."""
+
+    index: int
+    pixels: np.ndarray  # (784,) float64 in [0, 1], row by row
+    label: int
+
+
 # --- page -> worker ---------------------------------------------------------------------------------
 
 
@@ -292,6 +322,17 @@ class CodeRequest(TypedDict):
     id: int
 
 
+class FailuresRequest(TypedDict):
+    type: Literal["failures"]
+    id: int
+
+
+class ValidationImageRequest(TypedDict):
+    type: Literal["validation-image"]
+    id: int
+    index: int | None  # None: a random one
+
+
 # --- worker -> page ---------------------------------------------------------------------------------
 
 
@@ -355,6 +396,8 @@ REQUESTS = (
     ExplorerResetRequest,
     GradientCheckRequest,
     CodeRequest,
+    FailuresRequest,
+    ValidationImageRequest,
 )
 EVENTS = (Progress, Ready, LoadError, Result, TrainingEvent, Fatal)
 VALUES = (
@@ -370,4 +413,6 @@ VALUES = (
     Listing,
     StepCode,
     Code,
+    Failures,
+    ValidationImage,
 )
