@@ -241,7 +241,7 @@ const training = initTraining({
   networkChanged: () => failures.networkChanged(),
 });
 // The explorer (explore.js) follows the input of each finished drawing.
-const explorer = new Explorer({ python, state, pad });
+const explorer = new Explorer({ python, state, pad, training });
 window.scratchnn.explorer = explorer;
 // Where it fails (failures.js): the current network on the held-out digits, and a test digit on the pad.
 const failures = new FailuresPanel({ python, state, pad, explorer });

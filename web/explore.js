@@ -122,12 +122,13 @@ function listingHtml(listing, highlight) {
 
 export class Explorer {
   /**
-   * @param {{python: object, state: object, pad: object}} app the worker client, the page's state
-   *   (state.result: the last prediction, whose `image` is the input followed here) and the pad.
+   * @param {{python: object, state: object, pad: object, training: object}} app the worker client,
+   *   the page's state (state.result: the last prediction, whose `image` is the input followed
+   *   here), the pad and the training panel (while it runs, the explorer waits).
    */
-  constructor({ python, state, pad }) {
+  constructor({ python, state, pad, training }) {
     this.python = python;
-    this.app = { state, pad };
+    this.app = { state, pad, training };
     this.code = null; // listings.code(): fetched once per worker
     this.input = null; // the Float32Array followed: the 28x28 input of the last finished drawing
     this.label = null; // the digit the learner says it is; null: the network's answer
@@ -167,6 +168,12 @@ export class Explorer {
    * so that the live prediction stays as quick as without the explorer). */
   follow(result) {
     if (!result || this.app.pad.active || !this.following) return;
+    if (this.app.training?.running) {
+      // the weights change every few milliseconds: the explorer waits for the run's end (the
+      // answer at the end of the run, shown by train.js, brings it back)
+      $("explore-note").textContent = "Training is running: the explorer follows your drawing again when it ends.";
+      return;
+    }
     if (result.empty) {
       this.input = null;
       this.view = null;
