@@ -138,7 +138,7 @@ async function predictCanvas() {
   result.round_trip_ms = performance.now() - sent;
   if (!result.empty) state.roundTrips = [...state.roundTrips.slice(-999), result.round_trip_ms];
   state.result = result;
-  showPrediction(result);
+  showPrediction(result, !pad.active && !state.dirty); // announced once per finished stroke, not while the pen moves
   showTiming(result.empty ? null : result.round_trip_ms, result.python_ms);
   explorer.follow(result);
   return result;

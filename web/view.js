@@ -30,11 +30,12 @@ export function buildBars() {
 }
 
 /** Show the answer; returns false (and shows that the network has no answer) when the
- * probabilities are not all finite numbers: "NaN% sure" is never shown. */
-export function showPrediction(result) {
+ * probabilities are not all finite numbers: "NaN% sure" is never shown. `announce`: say it to a
+ * screen reader too (once per finished stroke, not for every answer while the pen moves). */
+export function showPrediction(result, announce = true) {
   const probabilities = result.probabilities;
   if (!result.empty && !probabilities.every(Number.isFinite)) {
-    showNoAnswer(result);
+    showNoAnswer(result, announce);
     return false;
   }
   $("confidence").classList.remove("error");
@@ -51,17 +52,21 @@ export function showPrediction(result) {
   digit.textContent = result.empty ? "?" : String(result.digit);
   digit.classList.toggle("empty", result.empty);
   $("confidence").textContent = result.empty ? "draw a digit" : `${percent(probabilities[result.digit])} sure`;
-  $("announce").textContent = result.empty
-    ? "Nothing drawn."
-    : `It reads ${result.digit}, ${percent(probabilities[result.digit])} sure.`;
+  if (announce)
+    say(result.empty ? "Nothing drawn." : `It reads ${result.digit}, ${percent(probabilities[result.digit])} sure.`);
   showSeen(result.image);
   showActivations(result.hidden_level, result.hidden, result.order);
   return true;
 }
 
+/** The sentence read to screen readers (#announce, role="status"). */
+function say(text) {
+  $("announce").textContent = text;
+}
+
 /** The network's output is not a number (NaN or infinite, e.g. weights too large to compute
  * with): no digit, no bars, and a sentence that says so instead. */
-function showNoAnswer(result) {
+function showNoAnswer(result, announce) {
   for (const item of $("bars").children) {
     item.querySelector(".bar-fill").style.width = "0%";
     item.querySelector(".bar-value").textContent = "–";
@@ -73,7 +78,7 @@ function showNoAnswer(result) {
   digit.classList.add("empty");
   $("confidence").textContent = "no answer: this network's output is not a number (NaN)";
   $("confidence").classList.add("error");
-  $("announce").textContent = "The network cannot read this drawing: its output is not a number.";
+  if (announce) say("The network cannot read this drawing: its output is not a number.");
   showSeen(result.image);
   const none = result.hidden.map(() => 0);
   showActivations(

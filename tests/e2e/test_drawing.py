@@ -228,3 +228,25 @@ def test_switching_to_a_network_that_fails_to_load_keeps_the_one_on_show(browser
         assert served["corrupted"] >= 1
     finally:
         context.close()
+
+
+def test_the_answer_is_announced_once_per_finished_stroke_not_while_drawing(blank: App):
+    page = blank.page
+    assert page.locator("#announce").get_attribute("role") == "status"
+    page.evaluate(
+        """() => { window.__said = []; const spoken = document.querySelector('#announce');
+           new MutationObserver(() => window.__said.push(spoken.textContent))
+             .observe(spoken, { childList: true, characterData: true, subtree: true }); }"""
+    )
+    box = page.locator("#pad").bounding_box()
+    page.mouse.move(box["x"] + box["width"] * 0.5, box["y"] + box["height"] * 0.15)
+    page.mouse.down()
+    for fraction in (0.4, 0.6, 0.85):
+        page.mouse.move(box["x"] + box["width"] * 0.5, box["y"] + box["height"] * fraction, steps=6)
+        page.wait_for_function("() => window.scratchnn.state.result && !window.scratchnn.state.result.empty")
+    assert page.evaluate("window.__said") == []  # live answers while the pen moves: not read out
+    page.mouse.up()
+    result = blank.wait_for_prediction()
+    page.wait_for_timeout(200)
+    said = page.evaluate("window.__said")
+    assert said == [f"It reads {result['digit']}, {page.locator('#confidence').inner_text()}."]
