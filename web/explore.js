@@ -6,7 +6,7 @@
 // Every number shown carries its full value in data-value and its name in data-q ("Z1:17",
 // "A2:3", "loss"), so that the end-to-end tests compare what is on the page with CPython's.
 
-import { PALETTE } from "./view.js";
+import { PALETTE, drawInput } from "./view.js";
 
 const $ = (id) => document.getElementById(id);
 const TOP = 12; // explorer.TOP_UNITS: the units shown by name
@@ -19,6 +19,9 @@ export function format(x) {
   const size = Math.abs(x);
   return size >= 1e-3 && size < 1e5 ? String(Number(x.toPrecision(4))) : x.toExponential(3);
 }
+
+/** The number typed in the field `id` (NaN when it is empty or not a number: Python says why). */
+const readNumber = (id) => ($(id).value.trim() === "" ? NaN : Number($(id).value));
 
 const escape = (text) => text.replace(/[&<>"]/g, (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;" })[c]);
 
@@ -40,17 +43,6 @@ function drawSigned(canvas, values, offset = 0, scale = 0) {
     const byte = top > 0 ? Math.round(127.5 + (127.5 * values[offset + i]) / top) : 128;
     const [r, g, b] = PALETTE[Math.min(255, Math.max(0, byte))];
     image.data.set([r, g, b, 255], i * 4);
-  }
-  ctx.putImageData(image, 0, 0);
-}
-
-/** The 28x28 input in grey, as the network sees it. */
-function drawInput(canvas, X) {
-  const ctx = canvas.getContext("2d");
-  const image = ctx.createImageData(28, 28);
-  for (let i = 0; i < 784; i++) {
-    const v = Math.round(X[i] * 255);
-    image.data.set([v, v, v, 255], i * 4);
   }
   ctx.putImageData(image, 0, 0);
 }
@@ -467,13 +459,12 @@ export class Explorer {
   /** One gradient step on this example (to the explorer's copy), then show before -> after. */
   async step() {
     if (!this.view || !this.input) return;
-    const lr = Number($("step-lr").value);
     $("step-error").hidden = true;
     try {
       const result = await this.python.request("explorer-step", {
         pixels: this.input,
         label: this.view.label,
-        lr: $("step-lr").value.trim() === "" ? NaN : lr,
+        lr: readNumber("step-lr"),
       });
       this.stepResult = result;
       this.show(result.explanation);
@@ -557,16 +548,15 @@ export class Explorer {
   async runCheck() {
     if (!this.view || !this.input) return;
     this.checkTouched = true;
-    const read = (id) => ($(id).value.trim() === "" ? NaN : Number($(id).value));
     $("check-error").hidden = true;
     try {
       const check = await this.python.request("gradient-check", {
         pixels: this.input,
         label: this.view.label,
         parameter: $("check-parameter").value,
-        row: read("check-row"),
-        column: read("check-column"),
-        h: read("check-h"),
+        row: readNumber("check-row"),
+        column: readNumber("check-column"),
+        h: readNumber("check-h"),
       });
       this.check = check;
       this.showCheck(check);

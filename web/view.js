@@ -93,8 +93,10 @@ export function showTiming(ms, pythonMs) {
 }
 
 /** The 28x28 input, one canvas pixel per input pixel (CSS enlarges it, pixelated). */
-function showSeen(image) {
-  const canvas = $("seen");
+const showSeen = (image) => drawInput($("seen"), image);
+
+/** A 28x28 input (784 values in [0, 1], row by row) in grey on a 28x28 canvas. */
+export function drawInput(canvas, image) {
   const ctx = canvas.getContext("2d");
   const pixels = ctx.createImageData(28, 28);
   for (let i = 0; i < 784; i++) {
