@@ -6,24 +6,9 @@
  *   FailuresRequest {type: "failures", id}                    -> Failures
  *   ValidationImageRequest {type: "validation-image", id, index}  -> ValidationImage (index null: a random one)
  */
-import { fetchVerified, toPlain, worker } from "./worker-python.js";
+import { toPlain, trainingData, worker } from "./worker-python.js";
 
-let heldOut = null; // the Dataset (a PyProxy) read from the training data file, once per worker
-
-/** The training data file (site.json's training_data, checked against its SHA-256) as a Dataset. */
-async function dataset() {
-  if (heldOut) return heldOut;
-  const entry = worker.manifest.training_data;
-  if (!entry) throw new Error("this site has no training data (site.json lists no training_data)");
-  const bytes = new Uint8Array(await fetchVerified(entry.file, entry.sha256));
-  const buffer = worker.pyodide.toPy(bytes);
-  try {
-    heldOut ??= worker.browser.load_data(buffer, entry.sha256);
-  } finally {
-    buffer.destroy();
-  }
-  return heldOut;
-}
+const dataset = () => trainingData(); // shared with training and teaching (worker-python.js)
 
 /** FailuresRequest: the current network on every held-out digit. */
 async function failures() {

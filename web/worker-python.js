@@ -15,6 +15,7 @@ export const worker = {
   models: new Map(), // name -> a Python Model (a PyProxy)
   current: null, // the name of the network the page reads drawings with
   explorer: null, // the explorer's Python Explorer (worker-explorer.js), made on first use
+  dataset: null, // the training data file as a Python Dataset (trainingData), fetched once
   policyViolations: [], // Content-Security-Policy violations in this worker (none expected)
 };
 self.scratchnn = worker;
@@ -97,4 +98,25 @@ export function pythonMessage(error) {
   let start = -1;
   for (const match of text.matchAll(heading)) start = match.index + match[0].length;
   return start >= 0 ? text.slice(start) : text.split("\n").at(-1);
+}
+
+/**
+ * The site's training data file (site.json's training_data: 10,000 training and 1,000 held-out
+ * MNIST digits, checked against its SHA-256) as a Python Dataset, fetched and read once per worker
+ * and shared by training, teaching and "Where it fails". `onFetch(label)` is told when it is fetched.
+ */
+export async function trainingData(onFetch = () => {}) {
+  if (worker.dataset) return worker.dataset;
+  const entry = worker.manifest.training_data;
+  if (!entry) throw new Error("this site has no training data (site.json lists no training_data)");
+  onFetch(`Fetching ${entry.n_train} MNIST images (${(entry.bytes / 1e6).toFixed(1)} MB)`);
+  const bytes = new Uint8Array(await fetchVerified(entry.file, entry.sha256));
+  if (worker.dataset) return worker.dataset; // another caller read it meanwhile
+  const buffer = worker.pyodide.toPy(bytes);
+  try {
+    worker.dataset = worker.browser.load_data(buffer, entry.sha256);
+  } finally {
+    buffer.destroy();
+  }
+  return worker.dataset;
 }

@@ -26,35 +26,18 @@
  *   {type: "fatal", message}   Pyodide died while training (its fatal error): the page restarts the worker
  */
 
-import { describe, fetchVerified, fatalMessage, isFatal, pythonMessage, toPlain, worker } from "./worker-python.js";
+import { describe, fatalMessage, isFatal, pythonMessage, toPlain, trainingData, worker } from "./worker-python.js";
 
 const SLICE_SECONDS = 0.05; // one slice of training between two looks at the event loop
 const POST_EVERY_MS = 150; // how often progress is posted (fewer page updates: fewer frames to paint)
 const FILTERS_EVERY_MS = 400; // how often the first-layer images are sent while training
 
 const training = {
-  dataset: null, // its Dataset (a PyProxy), fetched on the first run
   trainer: null, // the running Trainer (a PyProxy), or null
   starting: false, // a run is being set up (fetching the data)
   stopRequested: false,
   finished: null, // a promise that resolves when the running loop has ended
 };
-
-async function trainingData() {
-  if (training.dataset) return training.dataset;
-  const entry = worker.manifest.training_data; // site.json, read by worker.js
-  if (!entry) throw new Error("this site has no training data (site.json lists no training_data)");
-  const size = (entry.bytes / 1e6).toFixed(1);
-  self.postMessage({ type: "training", phase: "data", label: `Fetching ${entry.n_train} MNIST images (${size} MB)` });
-  const bytes = new Uint8Array(await fetchVerified(entry.file, entry.sha256)); // checked against site.json
-  const buffer = worker.pyodide.toPy(bytes);
-  try {
-    training.dataset = worker.browser.load_data(buffer, entry.sha256);
-  } finally {
-    buffer.destroy();
-  }
-  return training.dataset;
-}
 
 async function startTraining({ mode, settings }) {
   if (training.trainer || training.starting) throw new Error("training is already running: stop it first");
@@ -67,7 +50,7 @@ async function startTraining({ mode, settings }) {
 }
 
 async function beginRun(mode, settings) {
-  const dataset = await trainingData();
+  const dataset = await trainingData((label) => self.postMessage({ type: "training", phase: "data", label }));
   const checked = worker.browser.check_settings(
     settings.hidden,
     settings.lr,
