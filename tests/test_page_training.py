@@ -192,3 +192,55 @@ def test_upload_refuses_a_wrong_file_with_its_name_and_reason(dataset):
         page_training.upload(json.dumps(document), "mine.json")
     with pytest.raises(weights.WeightsError, match="photo.png: not valid JSON"):
         page_training.upload(b"\x89PNG\r\n", "photo.png")
+
+
+@pytest.mark.parametrize(
+    ("lr", "message"),
+    [
+        ("abc", "Learning rate: 'abc' is not a number; try 0.05. Still training at 0.05."),
+        ("nan", "Learning rate must be a number above 0 and at most 10, not nan. Still training at 0.05."),
+        ("0", "Learning rate must be a number above 0"),
+        ("-1", "Learning rate must be a number above 0"),
+        (11, "Learning rate must be a number above 0 and at most 10, not 11"),
+        ("", "Learning rate: enter a number such as 0.05. Still training at 0.05."),
+        (None, "Learning rate: enter a number"),
+    ],
+)
+def test_a_rate_change_is_checked_like_the_settings_and_a_bad_one_keeps_the_rate(dataset, lr, message):
+    trainer = Trainer(dataset, TrainConfig(hidden=10, lr=0.05, batch_size=20, epochs=1))
+    trainer.step(seconds=0.0)
+    with pytest.raises(ValueError, match="^" + message.replace("(", r"\(").replace(".", r"\.")):
+        trainer.set_lr(lr)
+    assert trainer.steering()["lr"] == 0.05 and trainer.steering()["lr_changes"] == []
+    assert trainer.step(seconds=0.0)["lr"] == 0.05
+
+
+def test_a_step_while_paused_is_exactly_one_batch(dataset):
+    trainer = Trainer(dataset, TrainConfig(hidden=10, lr=0.05, batch_size=20, epochs=1))
+    trainer.step(seconds=0.0)
+    assert trainer.pause() == {"lr": 0.05, "paused": True, "examples_seen": 20, "lr_changes": []}
+    W1 = trainer.model.params["W1"].copy()
+    one = trainer.step(seconds=0.0)  # what the worker calls for Step
+    assert (one["epoch"], one["batch"], one["examples_seen"]) == (1, 2, 40)
+    assert not np.array_equal(trainer.model.params["W1"], W1)
+    assert trainer.steering()["paused"] and trainer.steering()["examples_seen"] == 40
+    assert trainer.resume()["paused"] is False
+
+
+def test_rate_changes_reach_the_progress_and_the_weights_file(dataset):
+    first = Trainer(dataset, TrainConfig(hidden=10, lr=0.05, batch_size=100, epochs=1))
+    run(first)
+    trainer = Trainer(dataset, TrainConfig(hidden=10, lr=0.05, batch_size=100, epochs=2), first.model)
+    for _ in range(5):
+        assert trainer.step(seconds=0.0)["lr"] == 0.05
+    answer = trainer.set_lr("0.2")
+    assert answer == {"lr": 0.2, "paused": False, "examples_seen": 500,
+                      "lr_changes": [{"epoch": 1 + 5 / 20, "examples_seen": 500, "lr": 0.2}]}  # fmt: skip
+    last = run(trainer)
+    assert last["lr"] == 0.2 and last["lr_changes"] == answer["lr_changes"]  # at the network's epochs
+    assert [h["lr"] for h in last["history"][1:]] == [0.2, 0.2]  # an epoch's rate is its last step's
+    _, metadata = weights.from_json(page_training.download(trainer.model)["text"])
+    assert metadata["lr"] == 0.05  # the rate the run started with, and where it changed:
+    assert metadata["lr_changes"] == [{"epoch": 1.25, "examples_seen": 2000 + 500, "lr": 0.2}]
+    with pytest.raises(ValueError, match="the run has ended"):
+        trainer.set_lr(0.1)

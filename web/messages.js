@@ -51,6 +51,25 @@
  * @property {number} [epoch_offset]
  * @property {number} [hidden]
  * @property {boolean} [stopped]
+ * @property {number} [lr]
+ * @property {LrChange[]} [lr_changes]
+ */
+
+/**
+ * A learning-rate change during a run: from this point on, the steps use `lr`.
+ * @typedef {object} LrChange
+ * @property {number} epoch
+ * @property {number} examples_seen
+ * @property {number} lr
+ */
+
+/**
+ * Trainer.steering: the answer to train-lr, train-pause, train-resume and train-step.
+ * @typedef {object} Steering
+ * @property {number} lr
+ * @property {boolean} paused
+ * @property {number} examples_seen
+ * @property {LrChange[]} lr_changes
  */
 
 /**
@@ -232,6 +251,31 @@
 /**
  * @typedef {object} StopRequest
  * @property {'train-stop'} type
+ * @property {number} id
+ */
+
+/**
+ * @typedef {object} LrRequest
+ * @property {'train-lr'} type
+ * @property {number} id
+ * @property {*} lr
+ */
+
+/**
+ * @typedef {object} PauseRequest
+ * @property {'train-pause'} type
+ * @property {number} id
+ */
+
+/**
+ * @typedef {object} ResumeRequest
+ * @property {'train-resume'} type
+ * @property {number} id
+ */
+
+/**
+ * @typedef {object} StepRequest
+ * @property {'train-step'} type
  * @property {number} id
  */
 

@@ -37,6 +37,7 @@ class BatchReport:
     loss: float  # the batch's mean cross-entropy before the step
     accuracy: float  # the batch's accuracy before the step
     examples: int  # examples in this batch
+    lr: float  # the learning rate this step used
 
 
 @dataclass
@@ -95,7 +96,7 @@ def training_steps(
     Y: np.ndarray,
     *,
     epochs: int,
-    lr: float,
+    lr: float | Callable[[], float],
     batch_size: int | None = None,
     momentum: float = 0.0,
     lr_decay: float = 1.0,
@@ -106,11 +107,14 @@ def training_steps(
 
     Each epoch visits the examples in a fresh random order (one permutation per epoch, drawn
     from ``seed``), in batches of ``batch_size`` columns; the learning rate of epoch e
-    (0-based) is ``lr * lr_decay**e``. ``augment(X_batch, rng)``, if given, returns a
-    transformed copy of each batch's images before the step. Being a generator, the caller
-    can pause between steps: the browser's worker uses that to stay responsive and to stop.
+    (0-based) is ``lr * lr_decay**e``. ``lr`` may also be a function of no arguments, asked
+    before every step: the page steers a run that way (a new rate takes effect at the next step).
+    ``augment(X_batch, rng)``, if given, returns a transformed copy of each batch's images before
+    the step. Being a generator, the caller can pause between steps: the browser's worker uses
+    that to stay responsive, to pause and to stop.
     """
-    check_hyperparameters(epochs=epochs, lr=lr, batch_size=batch_size, momentum=momentum, lr_decay=lr_decay)
+    rate = lr if callable(lr) else lambda: lr
+    check_hyperparameters(epochs=epochs, lr=rate(), batch_size=batch_size, momentum=momentum, lr_decay=lr_decay)
     rng = np.random.default_rng(seed)
     velocity = {name: np.zeros_like(P) for name, P in params.items()}
     workspace: fast.Workspace = {}  # Z1, A1, dZ1, ReLU'(Z1): the same arrays every step of the same shape
@@ -121,7 +125,6 @@ def training_steps(
     if X.dtype != dtype:
         X = X.astype(dtype)  # once, here, rather than a converted copy of every batch
     for epoch in range(epochs):
-        lr_now = lr * lr_decay**epoch
         order = np.arange(m) if size == m else rng.permutation(m)
         for batch in range(batches_per_epoch):
             columns = order[batch * size : (batch + 1) * size]
@@ -131,8 +134,9 @@ def training_steps(
                 X_batch = augment(X_batch, rng)
             if X_batch.dtype != dtype:
                 X_batch = X_batch.astype(dtype)
+            lr_now = rate() * lr_decay**epoch
             loss, acc = gradient_step(params, velocity, X_batch, Y_batch, lr_now, momentum, workspace)
-            yield BatchReport(epoch + 1, batch + 1, batches_per_epoch, loss, acc, Y_batch.size)
+            yield BatchReport(epoch + 1, batch + 1, batches_per_epoch, loss, acc, Y_batch.size, lr_now)
 
 
 def epochs_of(
@@ -140,8 +144,6 @@ def epochs_of(
     params: Params,
     X_val: np.ndarray | None = None,
     Y_val: np.ndarray | None = None,
-    lr: float = 0.0,
-    lr_decay: float = 1.0,
 ) -> Iterator[tuple[BatchReport, EpochReport | None]]:
     """The one epoch loop: ``steps`` (from training_steps) with each epoch's totals.
 
@@ -149,7 +151,8 @@ def epochs_of(
     an epoch's last step: its loss and accuracy averaged over its examples, the validation loss
     and accuracy on (X_val, Y_val) when given, and the seconds spent in its steps (time the
     caller spends between two steps is not counted, nor is validation). The loss becoming NaN
-    or infinite raises FloatingPointError at once, so broken weights are never kept.
+    or infinite raises FloatingPointError at once, so broken weights are never kept. An epoch's
+    ``lr`` is the rate of its last step.
     """
     loss_sum = correct = seen = seconds = 0.0
     resumed = time.perf_counter()
@@ -157,7 +160,7 @@ def epochs_of(
         if not np.isfinite(report.loss):
             raise FloatingPointError(
                 f"the loss became {report.loss} at epoch {report.epoch}, batch {report.batch}: "
-                f"training diverged (try a smaller learning rate than {lr:g})"
+                f"training diverged (try a smaller learning rate than {report.lr:g})"
             )
         loss_sum += report.loss * report.examples
         correct += report.accuracy * report.examples
@@ -169,8 +172,7 @@ def epochs_of(
             if X_val is not None and Y_val is not None:
                 val_loss, val_acc = evaluate(params, X_val, Y_val)
             summary = EpochReport(
-                report.epoch, loss_sum / seen, correct / seen, val_loss, val_acc, seconds,
-                lr * lr_decay ** (report.epoch - 1),
+                report.epoch, loss_sum / seen, correct / seen, val_loss, val_acc, seconds, report.lr
             )  # fmt: skip
             loss_sum = correct = seen = seconds = 0.0
         yield report, summary
@@ -204,7 +206,7 @@ def train(
         lr_decay=lr_decay, seed=seed, augment=augment,
     )  # fmt: skip
     history: list[EpochReport] = []
-    for report, summary in epochs_of(steps, params, X_val, Y_val, lr, lr_decay):
+    for report, summary in epochs_of(steps, params, X_val, Y_val):
         if on_batch is not None:
             on_batch(report)
         if summary is not None:

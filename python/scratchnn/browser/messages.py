@@ -12,6 +12,10 @@ Page -> worker (requests):            Worker -> page:
     PredictInputRequest "predict-input"   LoadError  "error"      (loading failed)
     TrainRequest       "train"            Result     "result"     (the answer to a request)
     StopRequest        "train-stop"       TrainingEvent "training"
+    LrRequest          "train-lr"         (steering a run: answered with a Steering)
+    PauseRequest       "train-pause"
+    ResumeRequest      "train-resume"
+    StepRequest        "train-step"
     DownloadRequest    "weights-download" Fatal      "fatal"      (Pyodide died)
     UploadRequest      "weights-upload"
     ExplainRequest     "explain"          (the explorer: explorer.py, listings.py)
@@ -84,6 +88,25 @@ class TrainingProgress(TypedDict, total=False):
     epoch_offset: int  # epochs the network had before this run
     hidden: int
     stopped: bool
+    lr: float  # the rate the slice's steps used (no step in it: the rate in force)
+    lr_changes: list[LrChange]  # this run's rate changes, where each took effect
+
+
+class LrChange(TypedDict):
+    """A learning-rate change during a run: from this point on, the steps use ``lr``."""
+
+    epoch: float  # the network's epochs done before the change's first step (epoch - 1 + batch / batches)
+    examples_seen: int  # examples done before it (the run's in a TrainingProgress, the network's in metadata)
+    lr: float
+
+
+class Steering(TypedDict):
+    """Trainer.steering: the answer to train-lr, train-pause, train-resume and train-step."""
+
+    lr: float  # the rate in force: the next step uses it
+    paused: bool
+    examples_seen: int
+    lr_changes: list[LrChange]
 
 
 class Download(TypedDict):
@@ -268,6 +291,27 @@ class StopRequest(TypedDict):
     id: int
 
 
+class LrRequest(TypedDict):
+    type: Literal["train-lr"]
+    id: int
+    lr: Any  # as typed in the panel: checked like check_settings' learning rate
+
+
+class PauseRequest(TypedDict):
+    type: Literal["train-pause"]
+    id: int
+
+
+class ResumeRequest(TypedDict):
+    type: Literal["train-resume"]
+    id: int
+
+
+class StepRequest(TypedDict):
+    type: Literal["train-step"]
+    id: int
+
+
 class DownloadRequest(TypedDict):
     type: Literal["weights-download"]
     id: int
@@ -388,6 +432,10 @@ REQUESTS = (
     PredictInputRequest,
     TrainRequest,
     StopRequest,
+    LrRequest,
+    PauseRequest,
+    ResumeRequest,
+    StepRequest,
     DownloadRequest,
     UploadRequest,
     ExplainRequest,
@@ -404,6 +452,8 @@ VALUES = (
     Prediction,
     ModelDescription,
     TrainingProgress,
+    LrChange,
+    Steering,
     Download,
     ExplorerState,
     Explanation,

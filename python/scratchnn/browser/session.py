@@ -6,6 +6,11 @@ prediction request), and asks for the next slice. ``TrainingSession`` keeps what
 between slices: the parameters and the generator of ``training.epochs_of`` (the same epoch loop
 as ``training.train``, paused between slices). Plain Python and NumPy, no I/O: CPython tests it,
 Pyodide runs it.
+
+Between two slices the caller may also change the learning rate (``set_lr``): the generator asks
+``self.lr`` before every step, so the next step's update is ``V = momentum V - lr dW`` with the
+new rate. Every change is recorded (``lr_changes``) with where it took effect, for the chart and
+for the weights file's metadata.
 """
 
 from __future__ import annotations
@@ -17,7 +22,7 @@ import numpy as np
 
 from ..network import Params
 from ..training import BatchReport, epochs_of, training_steps
-from .messages import TrainingProgress
+from .messages import LrChange, TrainingProgress
 
 RECENT = 1000  # examples behind the live chart's training loss and accuracy
 
@@ -41,8 +46,14 @@ class TrainingSession:
     ):
         self.params = params  # updated in place: predictions made between slices use the latest weights
         self.epochs = epochs
-        steps = training_steps(params, X, Y, epochs=epochs, lr=lr, batch_size=batch_size, momentum=momentum, seed=seed)
-        self.steps = epochs_of(steps, params, X_val, Y_val, lr)
+        self.start_lr = lr
+        self.lr = lr  # the rate the next step uses (set_lr changes it between steps)
+        steps = training_steps(
+            params, X, Y, epochs=epochs, lr=lambda: self.lr, batch_size=batch_size, momentum=momentum, seed=seed
+        )
+        self.steps = epochs_of(steps, params, X_val, Y_val)
+        self.lr_changes: list[LrChange] = []
+        self.position = 0.0  # epochs done, counting the current one's batches: epoch - 1 + batch / batches
         self.examples_seen = 0
         self.train_seconds = 0.0
         self.history: list[dict[str, float]] = []  # one entry per finished epoch
@@ -63,6 +74,7 @@ class TrainingSession:
                 break
             report, summary = item
             self.examples_seen += report.examples
+            self.position = report.epoch - 1 + report.batch / report.batches_per_epoch
             self._remember_recent(report.loss, report.accuracy, report.examples)
             if summary is not None:
                 self.history.append(asdict(summary))
@@ -76,6 +88,19 @@ class TrainingSession:
             progress["recent_loss"] = self._recent_loss / self._recent_weight
             progress["recent_accuracy"] = self._recent_accuracy / self._recent_weight
         return progress
+
+    def set_lr(self, lr: float) -> None:
+        """From the next step on, train with the rate ``lr`` (checked by the caller: finite, > 0).
+
+        Recorded in ``lr_changes`` as ``{epoch, examples_seen, lr}``: where it takes effect (the
+        epochs and examples done before that next step). Two changes before one step: the last
+        one wins; a change to the rate in force records nothing."""
+        if self.lr_changes and self.lr_changes[-1]["examples_seen"] == self.examples_seen:
+            self.lr_changes.pop()  # that rate never took a step
+        stepped_with = self.lr_changes[-1]["lr"] if self.lr_changes else self.start_lr
+        self.lr = lr
+        if lr != stepped_with:
+            self.lr_changes.append({"epoch": self.position, "examples_seen": self.examples_seen, "lr": lr})
 
     def _remember_recent(self, loss: float, accuracy: float, examples: int) -> None:
         """Exponential moving averages: each batch of b examples keeps a share
@@ -95,6 +120,8 @@ class TrainingSession:
             "train_seconds": self.train_seconds,
             "examples_per_second": self.examples_seen / self.train_seconds if self.train_seconds else 0.0,
             "history": self.history,
+            "lr": self.lr if report is None else report.lr,
+            "lr_changes": self.lr_changes,
         }
         if report is not None:
             progress |= {

@@ -10,6 +10,8 @@ The worker (web/worker-training.js) only loops and passes messages; every decisi
   parameters (the pretrained networks are never changed, so Reset can bring them back).
   ``step(seconds)`` trains one time slice (``session.TrainingSession``) and returns the progress;
   the model's parameters change in place, so predictions between slices use the latest weights;
+  between two slices the run can be steered: ``set_lr`` (checked by ``check_lr``, in force from
+  the next step), ``pause`` / ``resume``, and ``step(0)``, exactly one batch (Step while paused);
 - ``download(model)`` / ``upload(text, filename)``: the weights JSON of ``weights.py`` out and in.
 
 The update itself is the one in training.py (mini-batch gradient descent with momentum):
@@ -31,7 +33,7 @@ import numpy as np
 from .. import network, training, weights
 from ..config import TrainConfig
 from . import subset
-from .messages import Download, TrainingProgress
+from .messages import Download, LrChange, Steering, TrainingProgress
 from .page import Model
 from .session import TrainingSession
 
@@ -85,6 +87,20 @@ def _whole(name: str, value: Any, low: int, high: int) -> int:
     return int(number)
 
 
+def check_lr(lr: Any) -> float:
+    """The learning rate as typed (a number, a string or None), or ValueError with a message for
+    the page: it must be finite, above 0 and at most LR_MAX."""
+    if lr is None or (isinstance(lr, str) and not lr.strip()):
+        raise ValueError("Learning rate: enter a number such as 0.05")
+    try:
+        rate = float(lr)
+    except (TypeError, ValueError):
+        raise ValueError(f"Learning rate: {lr!r} is not a number; try 0.05") from None
+    if not math.isfinite(rate) or not 0 < rate <= LR_MAX:
+        raise ValueError(f"Learning rate must be a number above 0 and at most {LR_MAX:g}, not {lr}")
+    return rate
+
+
 def check_settings(hidden: Any, lr: Any, batch_size: Any, epochs: Any, n_train: int = 10_000) -> TrainConfig:
     """The panel's inputs as a TrainConfig; raises ValueError naming the first one that makes no sense.
 
@@ -94,14 +110,7 @@ def check_settings(hidden: Any, lr: Any, batch_size: Any, epochs: Any, n_train: 
     can take most of a second in the page on a busy machine); the hidden units from 10 to 256;
     epochs from 1 to 100."""
     hidden = _whole("Hidden units", hidden, HIDDEN_MIN, HIDDEN_MAX)
-    if lr is None or (isinstance(lr, str) and not lr.strip()):
-        raise ValueError("Learning rate: enter a number such as 0.05")
-    try:
-        rate = float(lr)
-    except (TypeError, ValueError):
-        raise ValueError(f"Learning rate: {lr!r} is not a number; try 0.05") from None
-    if not math.isfinite(rate) or not 0 < rate <= LR_MAX:
-        raise ValueError(f"Learning rate must be a number above 0 and at most {LR_MAX:g}, not {lr}")
+    rate = check_lr(lr)
     batch_size = _whole("Batch size", batch_size, 1, min(n_train, BATCH_MAX))
     epochs = _whole("Epochs", epochs, 1, EPOCHS_MAX)
     return TrainConfig(hidden=hidden, lr=rate, batch_size=batch_size, epochs=epochs, momentum=MOMENTUM, lr_decay=1.0)
@@ -154,6 +163,7 @@ class Trainer:
             momentum=config.momentum, seed=seed,
         )  # fmt: skip
         self.stopped = False
+        self.paused = False
         self._write_metadata()
 
     @property
@@ -170,9 +180,50 @@ class Trainer:
         offset = len(self.previous)
         return self.previous + [{**h, "epoch": h["epoch"] + offset} for h in self.session.history]
 
+    def lr_changes(self, network: bool = False) -> list[LrChange]:
+        """This run's rate changes, at the network's epochs (earlier runs' epochs come first);
+        ``network``: examples_seen counts the earlier runs' examples too, as the metadata does."""
+        offset = len(self.previous)
+        examples = offset * self.dataset.n_train if network else 0
+        return [
+            {"epoch": change["epoch"] + offset, "examples_seen": change["examples_seen"] + examples, "lr": change["lr"]}
+            for change in self.session.lr_changes
+        ]
+
+    def set_lr(self, lr: Any) -> Steering:
+        """Train with the rate ``lr`` (as typed in the panel, checked by check_lr) from the next
+        gradient step on; ValueError names what is wrong and the rate in force stays."""
+        if self.session.done:
+            raise ValueError("Learning rate: the run has ended, there is no next step to change")
+        try:
+            rate = check_lr(lr)
+        except ValueError as error:
+            raise ValueError(f"{error}. Still training at {self.session.lr:g}.") from None
+        self.session.set_lr(rate)
+        return self.steering()
+
+    def pause(self) -> Steering:
+        """Hold the run between two steps: the worker takes no step until ``resume`` (or a ``step(0)``)."""
+        self.paused = not self.session.done
+        return self.steering()
+
+    def resume(self) -> Steering:
+        self.paused = False
+        return self.steering()
+
+    def steering(self) -> Steering:
+        """The rate in force, whether the run is paused, and where it stands."""
+        return {
+            "lr": self.session.lr,
+            "paused": self.paused,
+            "examples_seen": self.session.examples_seen,
+            "lr_changes": self.lr_changes(),
+        }
+
     def step(self, seconds: float = 0.05) -> TrainingProgress:
-        """Train for about ``seconds``; the progress as JSON-ready values (see session.progress),
-        with ``history`` covering earlier runs too and ``epoch_offset`` their number of epochs."""
+        """Train for about ``seconds`` (0: exactly one batch); the progress as JSON-ready values (see
+        session.progress), with ``history`` covering earlier runs too and ``epoch_offset`` their
+        number of epochs, and ``lr_changes`` at the network's epochs."""
         try:
             progress = self.session.run(seconds)
         except FloatingPointError as error:
@@ -184,6 +235,7 @@ class Trainer:
         progress["history"] = self.history
         progress["epoch_offset"] = len(self.previous)
         progress["hidden"] = self.config.hidden
+        progress["lr_changes"] = self.lr_changes()
         if progress.get("batch") == progress.get("batches_per_epoch") or progress["done"]:
             self._write_metadata()
         return progress
@@ -195,6 +247,7 @@ class Trainer:
         progress = self.session.progress()
         progress["history"] = self.history
         progress["stopped"] = self.stopped
+        progress["lr_changes"] = self.lr_changes()
         return progress
 
     def finish(self) -> None:
@@ -217,6 +270,7 @@ class Trainer:
             trained_with=TRAINED_WITH,
             val_loss=round(val_loss, 6), examples_seen=self.session.examples_seen + len(self.previous) * m,
             continued_from=self.continued_from, stopped_early=self.stopped,
+            lr_changes=self.lr_changes(network=True),  # the rate of this run's steps changed there
         )  # fmt: skip
 
 
