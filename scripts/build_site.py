@@ -17,7 +17,8 @@ What goes in (and where from):
   below (``PYODIDE_SHA256``), or the build stops;
 - ``site.json``: the manifest the worker reads first: the package, the models and the training
   data, each with its SHA-256 (the worker checks every file it fetches against it), the limits
-  of a weights upload, versions;
+  of a weights upload, versions, and (for the service worker, web/sw.js) every file of the site with its
+  SHA-256 ("files") and the site's version ("version": the package version + a short hash of those);
 - ``.scratchnn-site``: the marker that says "this folder is a site build" (see below).
 
 Every URL in the site is relative, so the page makes no request to any other host and works
@@ -387,7 +388,38 @@ def build_into(staging: Path, wheels: Path, cdn: str | None, quiet: bool) -> Non
         "weights_limits": {"max_bytes": weights.MAX_FILE_BYTES, "max_hidden": weights.MAX_HIDDEN},
         "training_data": write_subset(staging),  # training in the page (issue 4)
     }
-    (staging / "site.json").write_text(json.dumps(manifest, indent=1) + "\n")
+    write_manifest(staging, manifest)
+
+
+# --- works offline (issue 15): every file's SHA-256 and the site's version, for web/sw.js ---
+MANIFEST = "site.json"
+NOT_LISTED = (MANIFEST, MARKER)  # site.json cannot hold its own hash; the marker is not the site's
+
+
+def site_files(folder: Path) -> dict[str, str]:
+    """Every file of the site in ``folder`` (but site.json and the marker) -> its SHA-256, by the
+    relative URL the page fetches it at ("pyodide/pyodide.asm.wasm"), sorted."""
+    paths = (p for p in folder.rglob("*") if p.is_file() and p.relative_to(folder).as_posix() not in NOT_LISTED)
+    return {p.relative_to(folder).as_posix(): sha256(p) for p in sorted(paths)}
+
+
+def site_version(files: dict[str, str]) -> str:
+    """The package version + a short hash of every file's path and SHA-256 ("0.2.0+3f9c0a1b2c4d"):
+    it changes exactly when a byte the site ships changes. The service worker names its cache by it."""
+    listing = "".join(f"{path} {digest}\n" for path, digest in sorted(files.items()))
+    return f"{__version__}+{hashlib.sha256(listing.encode()).hexdigest()[:12]}"
+
+
+def write_manifest(folder: Path, manifest: dict) -> dict:
+    """Write ``folder``/site.json: ``manifest`` plus "files" (site_files) and "version"
+    (site_version), computed from what is in ``folder`` now; returns what was written."""
+    files = site_files(folder)
+    manifest = {**manifest, "version": site_version(files), "files": files}
+    (folder / MANIFEST).write_text(json.dumps(manifest, indent=1) + "\n")
+    return manifest
+
+
+# --- end of works offline ---
 
 
 def default_wheels() -> Path:

@@ -7,6 +7,7 @@ import { buildBars, showModel, showPrediction, showStatus, showTiming, toggleAll
 import { initTraining } from "./train.js"; // training in the page
 import { Explorer } from "./explore.js"; // the forward pass and backpropagation, step by step
 import { FailuresPanel } from "./failures.js"; // where it fails: the 1,000 held-out digits
+import { keepForOffline, offline } from "./offline.js"; // works offline after the first visit (sw.js)
 
 const $ = (id) => document.getElementById(id);
 const STAGES = { site: "the site", runtime: "Python (Pyodide)", numpy: "NumPy", package: "the scratchnn package" };
@@ -246,3 +247,6 @@ window.scratchnn.explorer = explorer;
 // Where it fails (failures.js): the current network on the held-out digits, and a test digit on the pad.
 const failures = new FailuresPanel({ python, state, pad, explorer });
 window.scratchnn.failures = failures;
+// Once ready, keep the site in the browser for offline use and faster repeat visits (offline.js, sw.js).
+window.scratchnn.offline = offline;
+ready.then(keepForOffline);

@@ -58,8 +58,12 @@ class App:
 
 
 def open_app(browser: Any, url: str, **context_options: Any) -> App:
-    """A new browser context on the demo; returns once the page says it is ready."""
-    context = browser.new_context(**context_options)
+    """A new browser context on the demo; returns once the page says it is ready.
+
+    Service workers are blocked unless ``service_workers="allow"`` is given: what web/sw.js
+    fetches never reaches ``context.route``, so with it the recorded requests would not be all
+    the page's (tests/e2e/test_offline.py tests the service worker)."""
+    context = browser.new_context(**{"service_workers": "block", **context_options})
     page = context.new_page()
     app = App(page, url)
     origin = urlsplit(url).netloc
