@@ -288,3 +288,38 @@ def test_a_failed_build_leaves_the_previous_build_and_no_staging(tmp_path: Path)
         build_site.build(out, tmp_path / "no-wheels", cdn=None, quiet=True)
     assert snapshot(out) == before
     assert sorted(p.name for p in tmp_path.iterdir()) == ["site"]
+
+
+# --- works offline (issue 15): site.json's "files" and "version", which web/sw.js reads ---
+
+
+def test_site_json_lists_every_file_of_the_site_with_its_sha256_and_a_version(site: Path):
+    manifest = json.loads((site / "site.json").read_text())
+    on_disk = sorted(p.relative_to(site).as_posix() for p in site.rglob("*") if p.is_file())
+    assert sorted(manifest["files"]) == [name for name in on_disk if name not in ("site.json", build_site.MARKER)]
+    for name, digest in manifest["files"].items():
+        assert hashlib.sha256((site / name).read_bytes()).hexdigest() == digest, name
+    assert {"sw.js", "offline.js", "index.html", "pyodide/pyodide.asm.wasm", "data/mnist-subset.bin.gz"} <= set(
+        manifest["files"]
+    )
+    assert re.fullmatch(re.escape(manifest["scratchnn"]) + r"\+[0-9a-f]{12}", manifest["version"])
+    assert manifest["version"] == build_site.site_version(manifest["files"])
+
+
+def test_the_version_changes_exactly_when_a_file_of_the_site_does(site: Path, tmp_path: Path):
+    files = json.loads((site / "site.json").read_text())["files"]
+    version = build_site.site_version(files)
+    assert build_site.site_version(dict(reversed(list(files.items())))) == version  # order does not matter
+    assert build_site.site_version({**files, "style.css": "0" * 64}) != version  # one file's bytes
+    renamed = {("style2.css" if k == "style.css" else k): v for k, v in files.items()}
+    assert build_site.site_version(renamed) != version  # one file's name
+    # write_manifest recomputes both from the folder: a changed file gives a new version.
+    folder = tmp_path / "copy"
+    folder.mkdir()
+    (folder / "a.js").write_text("one")
+    first = build_site.write_manifest(folder, {"scratchnn": "9.9"})
+    (folder / "a.js").write_text("two")
+    second = build_site.write_manifest(folder, {"scratchnn": "9.9"})
+    assert first["files"].keys() == second["files"].keys() == {"a.js"}
+    assert first["version"] != second["version"] == build_site.site_version(second["files"])
+    assert json.loads((folder / "site.json").read_text()) == second
