@@ -1,9 +1,11 @@
 """scripts/serve.py: serves a site folder on 127.0.0.1 and prints its URL (CPython only); refuses a
-bad port, answers a path with a NUL byte with 400, and answers a burst of 200 requests."""
+bad port, answers a path with a NUL byte with 400, and answers a burst of 200 requests; --gzip
+compresses what GitHub Pages compresses."""
 
 from __future__ import annotations
 
 import concurrent.futures
+import gzip
 import http.client
 import os
 import re
@@ -155,3 +157,32 @@ def test_connections_queue_up_while_the_server_is_busy(server):
     for sock in sockets:
         with sock, sock.makefile("rb") as answer:
             assert answer.readline().startswith(b"HTTP/1.0 200")
+
+
+def test_gzip_mode_compresses_what_github_pages_compresses_and_only_for_a_client_that_accepts_it(tmp_path: Path):
+    files = {"index.html": b"<!doctype html><title>hi</title>" * 50, "app.js": b"export const x = 1;\n" * 500}
+    files |= {"pyodide/core.wasm": b"\0asm" + bytes(range(256)) * 40, "lib.zip": b"PK\3\4" + b"z" * 4000}
+    for name, data in files.items():
+        (tmp_path / name).parent.mkdir(exist_ok=True)
+        (tmp_path / name).write_bytes(data)
+    command = [sys.executable, str(ROOT / "scripts" / "serve.py"), "--no-build", "--gzip", "--quiet"]
+    process = subprocess.Popen([*command, "--out", str(tmp_path), "--port", "0"], stdout=subprocess.PIPE, text=True)
+    try:
+        url = re.search(r"http://127\.0\.0\.1:\d+/", process.stdout.readline()).group(0)
+
+        def get(path: str, accept: str | None) -> tuple[str | None, str, bytes]:
+            headers = {"Accept-Encoding": accept} if accept else {}
+            with urllib.request.urlopen(urllib.request.Request(url + path, headers=headers), timeout=10) as response:
+                body = response.read()
+                assert int(response.headers["Content-Length"]) == len(body)
+                return response.headers["Content-Encoding"], response.headers["Content-Type"], body
+
+        for path, name in (("", "index.html"), ("app.js", "app.js"), ("pyodide/core.wasm", "pyodide/core.wasm")):
+            encoding, kind, body = get(path, "gzip, deflate, br")
+            assert encoding == "gzip" and gzip.decompress(body) == files[name] and len(body) < len(files[name]), path
+            assert get(path, None) == (None, kind, files[name])  # no Accept-Encoding: as it is
+        assert get("pyodide/core.wasm", "gzip")[1] == "application/wasm"
+        assert get("lib.zip", "gzip")[0] is None and get("lib.zip", "gzip")[2] == files["lib.zip"]  # compressed already
+    finally:
+        process.terminate()
+        process.wait(timeout=10)
