@@ -1,6 +1,6 @@
 // A small line chart on a canvas for the training curves: loss on the left axis, accuracy
-// (0–100%) on the right, epochs along the bottom. It draws the numbers it is given; it computes
-// nothing about the network. Sharp on high-DPI screens; redraws itself when resized.
+// (0–100%) on the right, epochs along the bottom, and a vertical mark with its label where the
+// learning rate changed. It draws the numbers it is given; it computes nothing about the network. Sharp on high-DPI screens; redraws itself when resized.
 
 const COLORS = {
   grid: "#232937",
@@ -9,6 +9,7 @@ const COLORS = {
   accuracy: "#5c9cff",
   val: "#7ee08a",
   valLoss: "#ff8a5c",
+  mark: "#c9a0ff",
 };
 
 export const SERIES = [
@@ -23,6 +24,7 @@ export class TrainingChart {
   constructor(canvas) {
     this.canvas = canvas;
     this.data = { loss: [], accuracy: [], valLoss: [], valAccuracy: [] }; // each: [x, y] points
+    this.marks = []; // learning-rate changes: {x (epochs), lr}
     this.epochs = 1;
     this.frame = 0;
     new ResizeObserver(() => this.redraw()).observe(canvas);
@@ -30,6 +32,7 @@ export class TrainingChart {
 
   clear(epochs = 1) {
     for (const key of Object.keys(this.data)) this.data[key] = [];
+    this.marks = [];
     this.epochs = epochs;
     this.redraw();
   }
@@ -38,6 +41,15 @@ export class TrainingChart {
   add(points, epochs) {
     for (const [key, point] of Object.entries(points)) if (point) this.data[key].push(point);
     this.epochs = Math.max(epochs, 1);
+    this.redraw();
+  }
+
+  /** The learning-rate changes to mark: [{x, lr}], x in epochs (where the new rate's first step was). */
+  setMarks(marks) {
+    const same =
+      marks.length === this.marks.length && marks.every((m, i) => m.x === this.marks[i].x && m.lr === this.marks[i].lr);
+    if (same) return;
+    this.marks = marks;
     this.redraw();
   }
 
@@ -95,6 +107,7 @@ export class TrainingChart {
     ctx.textAlign = "right";
     ctx.fillText("epoch", box.left - 6, box.bottom + 16);
 
+    drawMarks(ctx, box, x, this.marks, this.epochs);
     for (const series of SERIES) {
       const points = this.data[series.key];
       const toY = y[series.axis];
@@ -119,6 +132,29 @@ export class TrainingChart {
       }
     }
   }
+}
+
+/** A dashed vertical line at each rate change, labelled "lr 0.2" at its top (labels that would
+ * overlap the one before are moved down a line). */
+function drawMarks(ctx, box, x, marks, epochs) {
+  ctx.save();
+  ctx.strokeStyle = ctx.fillStyle = COLORS.mark;
+  ctx.lineWidth = 1;
+  ctx.setLineDash([2, 3]);
+  ctx.textAlign = "left";
+  let lastRight = -Infinity;
+  let row = 0;
+  for (const { x: epoch, lr } of marks) {
+    const px = Math.round(x(Math.min(epoch, epochs))) + 0.5;
+    line(ctx, px, box.top, px, box.bottom);
+    const label = `lr ${lr}`;
+    const width = ctx.measureText(label).width;
+    const left = Math.min(px + 3, box.right - width);
+    row = left < lastRight + 4 ? (row + 1) % 3 : 0;
+    ctx.fillText(label, left, box.top + 10 + 12 * row);
+    lastRight = left + width;
+  }
+  ctx.restore();
 }
 
 function line(ctx, x1, y1, x2, y2) {

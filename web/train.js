@@ -1,5 +1,5 @@
-// The training panel: settings, Train / Continue / Stop / Reset, live progress and chart,
-// Download and Load weights. The training itself is Python in the worker
+// The training panel: settings, Train / Continue / Pause / Step / Stop / Reset, a learning rate
+// that can be changed while training, live progress and chart, Download and Load weights. The training itself is Python in the worker
 // (worker-training.js -> scratchnn/browser/trainer.py); this module shows what it reports.
 
 import { TrainingChart } from "./chart.js";
@@ -40,12 +40,23 @@ class TrainingPanel {
     this.lost = false; // Python is being restarted: the panel waits for it
     this.yoursShown = false; // "yours" was on show when Python was lost
     this.runLost = false; // a run was in progress when Python was lost
+    // Steering the run (worker-training.js: train-lr, train-pause, train-resume, train-step):
+    this.rate = null; // the learning rate in force, as the worker last said
+    this.paused = false;
+    this.steering = false; // a pause, resume or step request is on its way
+    this.rateSent = null; // the typed rate of a train-lr request on its way
+    this.earlierMarks = []; // the chart's rate marks from earlier runs of the same network
     python.onTraining = (message) => this.receive(message);
     $("train-form").addEventListener("submit", (event) => {
       event.preventDefault();
-      this.train("scratch");
+      if (this.running)
+        this.changeRate(); // Enter in the learning-rate field while training
+      else this.train("scratch");
     });
+    $("train-lr").addEventListener("change", () => this.changeRate());
     $("train-continue").addEventListener("click", () => this.train("continue"));
+    $("train-pause").addEventListener("click", () => this.togglePause());
+    $("train-step").addEventListener("click", () => this.stepOnce());
     $("train-stop").addEventListener("click", () => this.stop());
     $("train-reset").addEventListener("click", () => this.reset());
     $("weights-download").addEventListener("click", () => this.download());
@@ -84,6 +95,7 @@ class TrainingPanel {
     this.yoursShown = document.body.dataset.model === YOURS;
     this.runLost = this.running;
     this.running = false;
+    this.paused = false;
     const then = this.kept ? "; your network will be re-loaded" : "";
     this.setStatus(`Waiting for Python to start again${then}…`, null, "idle");
     this.setBusy(true);
@@ -181,8 +193,13 @@ class TrainingPanel {
     this.running = true;
     this.started = performance.now();
     this.runSettings = answer.settings;
+    this.rate = answer.settings.lr;
+    this.paused = false;
+    this.last = null; // the previous run's progress is not this one's
     $("train-hidden").value = String(answer.settings.hidden);
+    $("train-lr").value = String(answer.settings.lr);
     if (!keepChart) this.chart.clear(answer.settings.epochs);
+    this.earlierMarks = this.chart.marks.slice();
     this.lineage = true;
     this.setBusy(true);
     this.showNetwork(answer.model, true);
@@ -190,7 +207,8 @@ class TrainingPanel {
   }
 
   receive(message) {
-    this.events.push({ at: performance.now(), phase: message.phase, reason: message.reason });
+    const { examples_seen, lr } = message.progress ?? {};
+    this.events.push({ at: performance.now(), phase: message.phase, reason: message.reason, examples_seen, lr });
     if (message.phase === "data") {
       this.setStatus(message.label + "…", 0);
       return;
@@ -217,6 +235,7 @@ class TrainingPanel {
       }
       this.chart.add(points, total);
     }
+    if (progress.lr_changes) this.showRateChanges(progress.lr_changes);
     if (message.model) this.showNetwork(message.model);
     if (message.phase === "progress") {
       const done = (progress.epoch - 1 + progress.batch / progress.batches_per_epoch) / progress.epochs;
@@ -231,14 +250,81 @@ class TrainingPanel {
     const latest = history[history.length - 1];
     const accuracy = latest ? ` · validation accuracy ${(latest.val_accuracy * 100).toFixed(1)}%` : "";
     if (!this.running || !progress.batch) return `${history.length} epochs trained${accuracy}`;
-    return (
-      `Epoch ${progress.epoch} of ${progress.epochs} · batch ${progress.batch} of ${progress.batches_per_epoch}` +
-      accuracy
-    );
+    const batch = `batch ${progress.batch} of ${progress.batches_per_epoch}`;
+    if (this.paused) {
+      const next = `next step at learning rate ${this.rate}`;
+      return `Paused at epoch ${progress.epoch} of ${progress.epochs} · ${batch} · ${next}${accuracy}`;
+    }
+    return `Epoch ${progress.epoch} of ${progress.epochs} · ${batch} · learning rate ${progress.lr}${accuracy}`;
+  }
+
+  /** The rate changes of this run (Python's list: where each took effect), after the earlier runs'. */
+  showRateChanges(changes) {
+    this.chart.setMarks([...this.earlierMarks, ...changes.map(({ epoch, lr }) => ({ x: epoch, lr }))]);
+  }
+
+  /** The worker's answer to a steering request: the rate in force, paused or not, the changes. */
+  steered(answer) {
+    this.rate = answer.lr;
+    this.paused = answer.paused;
+    this.events.push({ at: performance.now(), phase: "steering", ...answer }); // {lr, paused, examples_seen, lr_changes}
+    if (!this.rateSent) $("train-lr").value = String(answer.lr);
+    this.showRateChanges(answer.lr_changes);
+    if (this.last) this.setStatus(this.statusText(this.last), null);
+    else if (this.paused)
+      this.setStatus(`Paused before the first step · next step at learning rate ${this.rate}`, null);
+    else this.setStatus(`Epoch 1 of ${this.runSettings.epochs}: starting`, null);
+    this.showControls();
+  }
+
+  /** While training: the learning-rate field's value for the next steps. A value Python refuses
+   * is shown with its message, and the field goes back to the rate in force. */
+  async changeRate() {
+    const field = $("train-lr");
+    const typed = field.value.trim();
+    if (!this.running || this.stopClicked > this.started || typed === this.rateSent) return;
+    if (typed !== "" && Number(typed) === this.rate) return; // the rate in force: nothing to change
+    this.rateSent = typed;
+    try {
+      const answer = await this.python.request("train-lr", { lr: typed });
+      this.rateSent = null;
+      this.showError(null);
+      this.steered(answer);
+    } catch (error) {
+      this.rateSent = null;
+      if (error.lost) return;
+      this.showError(error.message);
+      if (this.rate !== null) field.value = String(this.rate);
+    }
+  }
+
+  /** Pause or Resume: the worker holds the run between two steps, or goes on. */
+  async togglePause() {
+    await this.steer(this.paused ? "train-resume" : "train-pause");
+  }
+
+  /** Step, while paused: exactly one batch. */
+  async stepOnce() {
+    if (this.paused) await this.steer("train-step");
+  }
+
+  async steer(type) {
+    if (!this.running || this.steering) return;
+    this.steering = true;
+    this.showControls();
+    try {
+      this.steered(await this.python.request(type));
+    } catch (error) {
+      if (!error.lost && this.running) this.showError(error.message);
+    } finally {
+      this.steering = false;
+      this.showControls();
+    }
   }
 
   finish({ reason, message, progress, model }) {
     this.running = false;
+    this.paused = false;
     this.showNetwork(model);
     const epochs = progress.history.length;
     const latest = progress.history[epochs - 1];
@@ -258,7 +344,7 @@ class TrainingPanel {
   async stop() {
     if (!this.running) return;
     this.stopClicked = performance.now();
-    $("train-stop").disabled = true;
+    this.showControls();
     this.setStatus("Stopping…", null);
     await this.python.request("train-stop");
   }
@@ -278,6 +364,7 @@ class TrainingPanel {
     this.lineage = false;
     this.last = null;
     this.chart.clear(1);
+    this.earlierMarks = [];
     $("train-speed").textContent = "";
     this.setStatus("Back to the pretrained network", 0);
     this.setBusy(false);
@@ -405,8 +492,21 @@ class TrainingPanel {
     for (const id of ["train-scratch", "train-continue", "weights-download", "weights-file"]) $(id).disabled = busy;
     $("weights-label").classList.toggle("disabled", busy);
     for (const input of $("train-form").querySelectorAll("input[type=number], input[type=text]")) input.disabled = busy;
-    $("train-stop").disabled = !this.running;
     $("train-reset").disabled = !this.running && busy;
+    this.showControls();
+  }
+
+  /** The run's buttons: Pause/Resume and Stop while a run goes on, Step only while paused; the
+   * learning rate stays editable during a run. */
+  showControls() {
+    const stopping = this.running && this.stopClicked > this.started;
+    const live = this.running && !stopping;
+    if (live) $("train-lr").disabled = false;
+    $("train-stop").disabled = !live;
+    $("train-pause").disabled = !live || this.steering;
+    $("train-pause").textContent = this.paused ? "Resume" : "Pause";
+    $("train-step").disabled = !live || !this.paused || this.steering;
+    $("train").dataset.paused = String(live && this.paused);
   }
 }
 

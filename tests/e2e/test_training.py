@@ -701,3 +701,141 @@ def test_if_the_kept_copy_cannot_be_loaded_again_the_page_offers_it_for_download
     info.value.save_as(tmp_path / "saved.json")
     assert (tmp_path / "saved.json").read_text() == spoiled
     assert survivor.page.locator("#train-scratch").is_enabled()
+
+
+# --- steering a run (issue 12, item 4): the learning rate during training, Pause, Step ---------------
+
+
+def events_so_far(app: App) -> int:
+    return app.page.evaluate("window.scratchnn.training.events.length")
+
+
+def steerings(app: App, since: int) -> list[dict]:
+    """The worker's answers to train-lr, train-pause, train-resume and train-step after the
+    page's first ``since`` training events, in order."""
+    return app.page.evaluate(f"window.scratchnn.training.events.slice({since}).filter((e) => e.phase === 'steering')")
+
+
+def progress_events(app: App, since: int) -> list[dict]:
+    """Each progress event's examples_seen and lr (the rate its slice's steps used), after ``since``."""
+    return app.page.evaluate(f"window.scratchnn.training.events.slice({since}).filter((e) => e.phase === 'progress')")
+
+
+def wait_steered(app: App, since: int, count: int) -> dict:
+    """Wait for the worker's answer to the count-th steering request after ``since``; return it."""
+    app.page.wait_for_function(
+        f"""() => window.scratchnn.training.events.slice({since})
+                  .filter((e) => e.phase === 'steering').length >= {count}""",
+        timeout=60_000,
+    )
+    return steerings(app, since)[count - 1]
+
+
+def test_a_learning_rate_change_mid_training_is_the_rate_of_the_later_steps(fresh: App):
+    fill(fresh, hidden=32, lr="0.05", epochs=3, batch=32)
+    since = events_so_far(fresh)
+    before = start(fresh)
+    fresh.page.wait_for_function("() => (window.scratchnn.training.last?.batch ?? 0) > 3", timeout=60_000)
+    assert fresh.page.locator("#train-lr").is_enabled()  # editable during the run
+    fresh.page.fill("#train-lr", "0.2")
+    fresh.page.press("#train-lr", "Enter")
+    answer = wait_steered(fresh, since, 1)
+    assert answer["lr"] == 0.2 and not answer["paused"]
+    changed_at = answer["examples_seen"]
+    fresh.page.wait_for_function(
+        f"() => (window.scratchnn.training.last?.examples_seen ?? 0) > {changed_at} + 320", timeout=60_000
+    )
+    # a refused rate: the error says why, the field shows the rate in force, the run goes on with it
+    fresh.page.fill("#train-lr", "abc")
+    fresh.page.press("#train-lr", "Enter")
+    fresh.page.locator("#train-error").wait_for(state="visible")
+    refused = "Learning rate: 'abc' is not a number; try 0.05. Still training at 0.2."
+    assert fresh.page.inner_text("#train-error") == refused
+    assert fresh.page.input_value("#train-lr") == "0.2"
+    seen = fresh.page.evaluate("window.scratchnn.training.last.examples_seen")
+    fresh.page.wait_for_function(f"() => window.scratchnn.training.last.examples_seen > {seen}", timeout=60_000)
+    assert "learning rate 0.2" in fresh.page.inner_text("#train-status")
+    fresh.page.click("#train-stop")
+    last = wait_end(fresh, before)
+    events = progress_events(fresh, since)
+    earlier = [e["lr"] for e in events if e["examples_seen"] <= changed_at]
+    later = [e["lr"] for e in events if e["examples_seen"] > changed_at]
+    print(f"rate changed after {changed_at} examples; {len(earlier)} progress events before, {len(later)} after")
+    assert earlier and set(earlier) == {0.05}  # the worker's own word for the steps it took
+    assert later and set(later) == {0.2}
+    (change,) = last["lr_changes"]
+    assert change["examples_seen"] == changed_at and change["lr"] == 0.2
+    assert change["epoch"] == pytest.approx(changed_at / 32 / 313)  # batches done / batches per epoch
+    marks = fresh.page.evaluate("window.scratchnn.training.chart.marks")
+    assert marks == [{"x": change["epoch"], "lr": 0.2}]  # the chart marks it where it took effect
+    assert fresh.console_errors == []
+
+
+def test_pause_holds_the_run_step_takes_one_batch_resume_goes_on_and_stop_ends_it(fresh: App):
+    fill(fresh, hidden=32, lr="0.05", epochs=5, batch=32)
+    since = events_so_far(fresh)
+    before = start(fresh)
+    fresh.page.wait_for_function("() => (window.scratchnn.training.last?.batch ?? 0) > 3", timeout=60_000)
+    assert fresh.page.locator("#train-step").is_disabled()  # Step only while paused
+    fresh.page.focus("#train-pause")  # the keyboard only, from here
+    fresh.page.keyboard.press("Enter")
+    paused = wait_steered(fresh, since, 1)
+    assert paused["paused"]
+    assert fresh.page.inner_text("#train-pause") == "Resume"
+    held = fresh.page.evaluate("window.scratchnn.training.last")
+    assert held["examples_seen"] == paused["examples_seen"]  # the page was told where it paused
+    count = len(progress_events(fresh, since))
+    result = draw_seven(fresh)  # the worker still answers while paused, with the paused network
+    assert result["model"] == "yours" and result["digit"] is not None
+    fresh.page.wait_for_timeout(1000)  # (a guard, not a measure: nothing is to come)
+    assert fresh.page.evaluate("window.scratchnn.training.last.examples_seen") == held["examples_seen"]
+    assert len(progress_events(fresh, since)) == count
+    assert fresh.page.inner_text("#train-status").startswith(f"Paused at epoch 1 of 5 · batch {held['batch']} of 313")
+
+    # Step: exactly one batch, and still paused (Tab from Resume reaches it)
+    fresh.page.focus("#train-pause")
+    fresh.page.keyboard.press("Tab")
+    assert fresh.page.evaluate("document.activeElement.id") == "train-step"
+    fresh.page.keyboard.press("Enter")
+    stepped = wait_steered(fresh, since, 2)
+    assert stepped["paused"] and stepped["examples_seen"] == held["examples_seen"] + 32
+    one = fresh.page.evaluate("window.scratchnn.training.last")
+    assert (one["epoch"], one["batch"], one["examples_seen"]) == (1, held["batch"] + 1, held["examples_seen"] + 32)
+    assert len(progress_events(fresh, since)) == count + 1
+
+    # a new rate while paused: marked at once, used by the next Step
+    fresh.page.fill("#train-lr", "0.1")
+    fresh.page.press("#train-lr", "Enter")
+    changed = wait_steered(fresh, since, 3)
+    assert changed["lr"] == 0.1 and changed["paused"]
+    assert changed["lr_changes"] == [{"epoch": pytest.approx((held["batch"] + 1) / 313),
+                                      "examples_seen": one["examples_seen"], "lr": 0.1}]  # fmt: skip
+    assert "next step at learning rate 0.1" in fresh.page.inner_text("#train-status")
+    fresh.page.locator("#train").scroll_into_view_if_needed()
+    fresh.page.wait_for_timeout(200)  # the chart redraws on the next frame
+    fresh.page.locator("#train").screenshot(path=str(ARTIFACTS / "desktop-training-paused.png"))
+    fresh.page.set_viewport_size({"width": 390, "height": 844})
+    fresh.page.locator("#train").scroll_into_view_if_needed()
+    fresh.page.wait_for_timeout(300)
+    fresh.page.locator("#train").screenshot(path=str(ARTIFACTS / "phone-training-paused.png"))
+    fresh.page.set_viewport_size({"width": 1280, "height": 900})
+    fresh.page.click("#train-step")
+    wait_steered(fresh, since, 4)
+    assert progress_events(fresh, since)[-1]["lr"] == 0.1
+
+    # Resume goes on; Pause again, then Stop while paused ends the run
+    fresh.page.click("#train-pause")
+    assert not wait_steered(fresh, since, 5)["paused"]
+    resumed_at = steerings(fresh, since)[-1]["examples_seen"]
+    fresh.page.wait_for_function(
+        f"() => window.scratchnn.training.last.examples_seen > {resumed_at} + 64", timeout=60_000
+    )
+    fresh.page.click("#train-pause")
+    assert wait_steered(fresh, since, 6)["paused"]
+    fresh.page.click("#train-stop")
+    last = wait_end(fresh, before)
+    assert last["stopped"] and "Stopped" in fresh.page.inner_text("#train-status")
+    assert fresh.page.locator("#train-pause").is_disabled() and fresh.page.locator("#train-step").is_disabled()
+    assert fresh.page.inner_text("#train-pause") == "Pause"
+    assert fresh.page.locator("#train-scratch").is_enabled()
+    assert fresh.console_errors == []
