@@ -3,10 +3,12 @@
 
 import { PythonWorker } from "./client.js";
 import { DrawingPad } from "./pad.js";
+import { GridKeys } from "./grid.js"; // drawing without a mouse: the 28x28 input with the arrow keys
 import { buildBars, showModel, showPrediction, showStatus, showTiming, toggleAllUnits } from "./view.js";
 import { initTraining } from "./train.js"; // training in the page
 import { Explorer } from "./explore.js"; // the forward pass and backpropagation, step by step
 import { FailuresPanel } from "./failures.js"; // where it fails: the 1,000 held-out digits
+import { TeachPanel } from "./teach.js"; // teach it your handwriting
 import { keepForOffline, offline } from "./offline.js"; // works offline after the first visit (sw.js)
 
 const $ = (id) => document.getElementById(id);
@@ -41,6 +43,7 @@ const python = new PythonWorker({
     state.retry = restartPython;
     training.pythonLost();
     failures.pythonLost();
+    teach.pythonLost();
   },
   // Python in the worker died (Pyodide's fatal error): start it again at once, saying so.
   onFatal: (message) => {
@@ -81,6 +84,7 @@ async function start({ versions, models, timings, limits }) {
   predictSoon();
   explorer.pythonReady();
   failures.pythonReady();
+  teach.pythonReady();
   await training.pythonReady();
 }
 
@@ -91,6 +95,7 @@ function restartPython(label = "Retrying…") {
   if (state.model) state.wanted = state.model.name;
   training.pythonLost();
   failures.pythonLost();
+  teach.pythonLost();
   showStatus(label, 0, "loading");
   python.restart();
 }
@@ -103,8 +108,10 @@ const pad = new DrawingPad($("pad"), (reason) => {
   predictSoon();
 });
 
+new GridKeys(pad, { cursor: $("pad-cursor"), frame: $("pad").parentElement, text: $("pad-cursor-text") });
+
 function updateTools() {
-  $("undo").disabled = pad.isEmpty;
+  $("undo").disabled = !pad.canUndo;
   $("clear").disabled = pad.isEmpty;
   $("pad-hint").hidden = !pad.isEmpty;
 }
@@ -142,6 +149,7 @@ async function predictCanvas() {
   showPrediction(result, !pad.active && !state.dirty); // announced once per finished stroke, not while the pen moves
   showTiming(result.empty ? null : result.round_trip_ms, result.python_ms);
   explorer.follow(result);
+  teach.predicted();
   return result;
 }
 
@@ -164,6 +172,7 @@ function buildModelPicker(models) {
 async function useModel(name) {
   state.model = await python.useModel(name);
   failures.networkChanged();
+  teach.networkChanged();
   showModel(state.model);
   document.body.dataset.model = name;
   checkChoice(name);
@@ -239,7 +248,10 @@ const training = initTraining({
   state,
   switchModel,
   predictSoon,
-  networkChanged: () => failures.networkChanged(),
+  networkChanged: () => {
+    failures.networkChanged();
+    teach.networkChanged();
+  },
 });
 // The explorer (explore.js) follows the input of each finished drawing.
 const explorer = new Explorer({ python, state, pad, training });

@@ -301,7 +301,7 @@ export class Explorer {
 
   unitRow(v, k, rank) {
     return (
-      `<li><button type="button" class="unit-row" id="unit-${rank}" aria-label="unit ${k}: Z1 ${format(v.Z1[k])}">` +
+      `<li><button type="button" class="unit-row" id="unit-${rank}">` +
       `<canvas id="w1-top-${rank}" class="picture" width="28" height="28"></canvas>` +
       `<span>unit ${k}<br><code>${num(v.W1X[k], `W1X:${k}`)} ${plus(v.b1[k], `b1:${k}`)} = ${num(v.Z1[k], `Z1:${k}`)}</code></span>` +
       `</button></li>`
