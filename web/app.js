@@ -8,7 +8,6 @@ import { buildBars, showModel, showPrediction, showStatus, showTiming, toggleAll
 import { initTraining } from "./train.js"; // training in the page
 import { Explorer } from "./explore.js"; // the forward pass and backpropagation, step by step
 import { FailuresPanel } from "./failures.js"; // where it fails: the 1,000 held-out digits
-import { TeachPanel } from "./teach.js"; // teach it your handwriting
 import { keepForOffline, offline } from "./offline.js"; // works offline after the first visit (sw.js)
 
 const $ = (id) => document.getElementById(id);
@@ -43,7 +42,6 @@ const python = new PythonWorker({
     state.retry = restartPython;
     training.pythonLost();
     failures.pythonLost();
-    teach.pythonLost();
   },
   // Python in the worker died (Pyodide's fatal error): start it again at once, saying so.
   onFatal: (message) => {
@@ -84,7 +82,6 @@ async function start({ versions, models, timings, limits }) {
   predictSoon();
   explorer.pythonReady();
   failures.pythonReady();
-  teach.pythonReady();
   await training.pythonReady();
 }
 
@@ -95,7 +92,6 @@ function restartPython(label = "Retrying…") {
   if (state.model) state.wanted = state.model.name;
   training.pythonLost();
   failures.pythonLost();
-  teach.pythonLost();
   showStatus(label, 0, "loading");
   python.restart();
 }
@@ -149,7 +145,6 @@ async function predictCanvas() {
   showPrediction(result, !pad.active && !state.dirty); // announced once per finished stroke, not while the pen moves
   showTiming(result.empty ? null : result.round_trip_ms, result.python_ms);
   explorer.follow(result);
-  teach.predicted();
   return result;
 }
 
@@ -172,7 +167,6 @@ function buildModelPicker(models) {
 async function useModel(name) {
   state.model = await python.useModel(name);
   failures.networkChanged();
-  teach.networkChanged();
   showModel(state.model);
   document.body.dataset.model = name;
   checkChoice(name);
@@ -248,10 +242,7 @@ const training = initTraining({
   state,
   switchModel,
   predictSoon,
-  networkChanged: () => {
-    failures.networkChanged();
-    teach.networkChanged();
-  },
+  networkChanged: () => failures.networkChanged(),
 });
 // The explorer (explore.js) follows the input of each finished drawing.
 const explorer = new Explorer({ python, state, pad, training });
