@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Idempotent set-up of the web demo's tools, after scripts/setup.sh (source it, or run it):
 #   - Pyodide 0.27.7 from the npm package pinned in web/package.json + package-lock.json (`npm ci`,
-#     again only when the lock file changed);
+#     again only when the lock file changed), with the dev tools pinned there: prettier, and
+#     axe-core for tests/e2e/test_accessibility.py (neither is ever copied into the site);
 #   - with --browser: a Chromium for the end-to-end tests. Playwright's own Chromium when it is
 #     installed, else the system's; none found and running as root: `apt-get install chromium`.
 #     No browser in the end is an error: the end-to-end tests are never skipped.
