@@ -6,6 +6,16 @@ drawing by drawing in alternation (the ratio is what to read: the machine's load
 
     .venv/bin/python scripts/measure_demo.py              # builds the site into a temp folder
     .venv/bin/python scripts/measure_demo.py --runs 5 --site _site
+    .venv/bin/python scripts/measure_demo.py --runs 5 --floor --network 20mbit,40ms
+
+The site is served as GitHub Pages serves it: gzipped where Pages gzips (serve.py --gzip), on
+127.0.0.1. ``--floor`` also times the floor: a minimal page whose module worker loads the site's
+own Pyodide (loadPyodide, loadPackage numpy, import numpy) and nothing else, cold, in the same
+run, alternating with the real page; the page's cold load and its repeat visit (the same browser
+context reloaded: the service worker serves the site from Cache Storage) are then given as ratios
+to the floor's cold load. ``--network 20mbit,40ms`` adds cold loads (page and floor) and a repeat
+visit over an emulated connection: the Chrome DevTools Protocol's Network.emulateNetworkConditions
+with that download and upload throughput and round-trip latency, on gzip-sized transfers.
 
 Prints one line per figure (median, min and max over the runs), ready for the README. Needs
 Playwright (in .venv) and a Chromium: Playwright's own, else /usr/bin/chromium.
@@ -18,18 +28,23 @@ is why it is measured here and not asserted by the tests.
 from __future__ import annotations
 
 import argparse
+import functools
+import io
+import re
 import statistics
-import subprocess
 import sys
 import tempfile
+import threading
 import time
-import urllib.request
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 from playwright.sync_api import sync_playwright
 
 import build_site
 import chromium
+import serve as site_server
 
 READY = "() => window.scratchnn && window.scratchnn.state.ready"
 # A stroke of the "7" drawn as a user would, in fractions of the pad.
@@ -53,22 +68,120 @@ def summary(name: str, values: list[float], unit: str) -> str:
     )
 
 
-def serve(site: Path) -> tuple[subprocess.Popen, str]:
-    process = subprocess.Popen(
-        [sys.executable, "-m", "http.server", "--bind", "127.0.0.1", "--directory", str(site), "0"],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.DEVNULL,
-        text=True,
-    )
-    line = process.stdout.readline()  # "Serving HTTP on 127.0.0.1 port N (http://127.0.0.1:N/) ..."
-    url = line.split("(")[1].split(")")[0]
-    for _ in range(100):
-        try:
-            urllib.request.urlopen(url, timeout=1).close()
-            break
-        except OSError:
-            time.sleep(0.05)
-    return process, url
+# The floor: the least a page can do to have Python and NumPy ready, on the site's own Pyodide.
+FLOOR_PATH = "__floor/"  # served beside the site by the measuring server, never part of it
+FLOOR_FILES = {
+    "index.html": (
+        "text/html",
+        """<!doctype html><meta charset="utf-8"><title>floor</title>
+<script type="module">
+const worker = new Worker("worker.js", { type: "module" });
+worker.onmessage = (event) => (window.floor = event.data);
+</script>""",
+    ),
+    "worker.js": (
+        "text/javascript",
+        """import { loadPyodide } from "../pyodide/pyodide.mjs";
+const started = performance.now();
+const pyodide = await loadPyodide({ indexURL: new URL("../pyodide/", self.location.href).href, fullStdLib: false });
+const loaded = performance.now();
+await pyodide.loadPackage("numpy", { messageCallback: () => {} });
+pyodide.runPython("import numpy");
+self.postMessage({ runtime_ms: loaded - started, numpy_ms: performance.now() - loaded });
+""",
+    ),
+}
+FLOOR_READY = "() => window.floor !== undefined"
+SAVED = "() => ['saved', 'failed'].includes(window.scratchnn.offline.state)"
+
+
+class Handler(site_server.Handler):
+    """The site, gzipped as GitHub Pages sends it, and the floor's two files under FLOOR_PATH."""
+
+    quiet = True
+    gzip = True
+
+    def send_head(self):
+        path = self.path.split("?")[0].lstrip("/")
+        if not path.startswith(FLOOR_PATH):
+            return super().send_head()
+        name = path[len(FLOOR_PATH) :] or "index.html"
+        if name not in FLOOR_FILES:
+            self.send_error(404)
+            return None
+        kind, text = FLOOR_FILES[name]
+        body = text.encode()
+        self.send_response(200)
+        self.send_header("Content-Type", kind)
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        return io.BytesIO(body)
+
+
+@contextmanager
+def serve(site: Path) -> Iterator[str]:
+    """Serve ``site`` (and the floor) on a free 127.0.0.1 port until the block ends; yields its URL.
+    Every file is gzipped once before the first request, so no load pays for compressing."""
+    for path in site.rglob("*"):
+        if path.is_file() and path.suffix in site_server.GZIP_SUFFIXES:
+            status = path.stat()
+            site_server.gzipped(str(path), status.st_mtime_ns, status.st_size)
+    server = site_server.Server(("127.0.0.1", 0), functools.partial(Handler, directory=str(site)))
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_port}/"
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+def network_conditions(text: str) -> dict:
+    """ "20mbit,40ms" -> Network.emulateNetworkConditions' parameters (bytes/s, ms round trip)."""
+    match = re.fullmatch(r"\s*(\d+(?:\.\d+)?)\s*mbit\s*,\s*(\d+(?:\.\d+)?)\s*ms\s*", text, re.IGNORECASE)
+    if not match or float(match[1]) <= 0:
+        raise argparse.ArgumentTypeError(f"expected a bandwidth and a round trip like 20mbit,40ms, got {text[:40]!r}")
+    rate = float(match[1]) * 1e6 / 8
+    return {"offline": False, "latency": float(match[2]), "downloadThroughput": rate, "uploadThroughput": rate,
+            "label": f"{match[1]} Mbit/s, {match[2]} ms round trip"}  # fmt: skip
+
+
+def new_context(browser, network: dict | None):
+    """A fresh context (empty caches, no service worker) and its page, over ``network`` if given."""
+    context = browser.new_context(viewport={"width": 1280, "height": 900}, service_workers="allow")
+    page = context.new_page()
+    if network:
+        cdp = context.new_cdp_session(page)
+        cdp.send("Network.enable")
+        cdp.send("Network.emulateNetworkConditions", {k: v for k, v in network.items() if k != "label"})
+    return context, page
+
+
+def timed_load(page, url: str, ready: str, reload: bool = False) -> float:
+    """Seconds from navigating (or reloading) to ``ready`` being true."""
+    started = time.perf_counter()
+    page.reload() if reload else page.goto(url)
+    page.wait_for_function(ready, timeout=240_000)
+    return time.perf_counter() - started
+
+
+def cold_floor(browser, url: str, network: dict | None) -> tuple[float, float]:
+    """The floor's cold load (s) in a fresh context, and its repeat visit (HTTP cache only)."""
+    context, page = new_context(browser, network)
+    cold = timed_load(page, url + FLOOR_PATH, FLOOR_READY)
+    repeat = timed_load(page, url + FLOOR_PATH, FLOOR_READY, reload=True)
+    context.close()
+    return cold, repeat
+
+
+def page_over_network(browser, url: str, network: dict) -> tuple[float, float]:
+    """The page's cold load (s) over ``network``, and its repeat visit once the service worker saved it."""
+    context, page = new_context(browser, network)
+    cold = timed_load(page, url, READY)
+    page.wait_for_function(SAVED, timeout=600_000)
+    repeat = timed_load(page, url, READY, reload=True)
+    context.close()
+    return cold, repeat
 
 
 def draw_and_time(page, rounds: int) -> list[float]:
@@ -134,46 +247,73 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--runs", type=int, default=3, help="cold loads to time (default 3)")
     parser.add_argument("--site", type=Path, help="an already built site (default: build one)")
     parser.add_argument("--chromium", default=None, help="browser executable (default: Playwright's, else system)")
+    parser.add_argument("--floor", action="store_true", help="also time the bare Pyodide + NumPy floor, alternating")
+    parser.add_argument(
+        "--network", type=network_conditions, help="also load over an emulated connection, e.g. 20mbit,40ms"
+    )
     args = parser.parse_args(argv)
     with tempfile.TemporaryDirectory() as tmp:
         site = args.site or build_site.build(Path(tmp) / "site", build_site.default_wheels(), build_site.CDN, True)
-        server, url = serve(site)
-        try:
-            with sync_playwright() as p:
-                executable = args.chromium or chromium.executable(p)
-                if executable is None:
-                    raise SystemExit(f"measure_demo: {chromium.MISSING}")
-                browser = p.chromium.launch(executable_path=executable, args=chromium.ARGS)
-                cold, repeat, stages, latency = [], [], [], []
-                longest = {"loading": [], "drawing": [], "exploring": [], "training": []}
-                explorer: dict[str, list[float]] = {}
-                for _ in range(args.runs):
-                    context = browser.new_context(viewport={"width": 1280, "height": 900})
-                    page = context.new_page()
-                    page.add_init_script(LONG_TASKS)
-                    started = time.perf_counter()
-                    page.goto(url)
-                    page.wait_for_function(READY, timeout=120_000)
-                    cold.append(time.perf_counter() - started)
-                    longest["loading"].append(page.evaluate(LONGEST))
-                    stages.append(page.evaluate("window.scratchnn.state.timings"))
-                    latency += draw_and_time(page, 10)
-                    longest["drawing"].append(page.evaluate(LONGEST))
-                    for name, values in draw_with_and_without_explorer(page, 5).items():
-                        explorer.setdefault(name, []).extend(values)
-                    longest["exploring"].append(page.evaluate(LONGEST))
-                    train_and_draw(page)
-                    longest["training"].append(page.evaluate(LONGEST))
-                    started = time.perf_counter()
-                    page.reload()
-                    page.wait_for_function(READY, timeout=120_000)
-                    repeat.append(time.perf_counter() - started)
-                    context.close()
-                browser.close()
-        finally:
-            server.terminate()
+        with serve(site) as url, sync_playwright() as p:
+            executable = args.chromium or chromium.executable(p)
+            if executable is None:
+                raise SystemExit(f"measure_demo: {chromium.MISSING}")
+            browser = p.chromium.launch(executable_path=executable, args=chromium.ARGS)
+            cold, repeat, stages, latency = [], [], [], []
+            floor: dict[str, list[float]] = {"cold": [], "repeat": []}
+            slow: dict[str, list[float]] = {"cold": [], "repeat": [], "floor": []}
+            longest = {"loading": [], "drawing": [], "exploring": [], "training": []}
+            explorer: dict[str, list[float]] = {}
+
+            def page_here() -> None:
+                context, page = new_context(browser, None)
+                page.add_init_script(LONG_TASKS)
+                cold.append(timed_load(page, url, READY))
+                longest["loading"].append(page.evaluate(LONGEST))
+                stages.append(page.evaluate("window.scratchnn.state.timings"))
+                latency.extend(draw_and_time(page, 10))
+                longest["drawing"].append(page.evaluate(LONGEST))
+                for name, values in draw_with_and_without_explorer(page, 5).items():
+                    explorer.setdefault(name, []).extend(values)
+                longest["exploring"].append(page.evaluate(LONGEST))
+                train_and_draw(page)
+                longest["training"].append(page.evaluate(LONGEST))
+                page.wait_for_function(SAVED, timeout=240_000)
+                if page.evaluate("window.scratchnn.offline.state") != "saved":
+                    raise SystemExit(f"measure_demo: no service worker: {page.evaluate('window.scratchnn.offline')}")
+                repeat.append(timed_load(page, url, READY, reload=True))
+                context.close()
+
+            def floor_here() -> None:
+                for name, value in zip(("cold", "repeat"), cold_floor(browser, url, None), strict=True):
+                    floor[name].append(value)
+
+            def page_over() -> None:
+                for name, value in zip(("cold", "repeat"), page_over_network(browser, url, args.network), strict=True):
+                    slow[name].append(value)
+
+            def floor_over() -> None:
+                slow["floor"].append(cold_floor(browser, url, args.network)[0])
+
+            for run in range(args.runs):
+                in_turn(run, page_here, *([floor_here] if args.floor else []))
+                if args.network:
+                    in_turn(run, page_over, *([floor_over] if args.floor else []))
+            browser.close()
     print(summary("cold load to ready", cold, "s"))
-    print(summary("repeat visit (browser cache) to ready", repeat, "s"))
+    print(summary("repeat visit (same context, reloaded: the service worker's cache) to ready", repeat, "s"))
+    if args.floor:
+        print(summary("floor: bare Pyodide + NumPy in a module worker, cold", floor["cold"], "s"))
+        print(summary("floor, repeat visit (browser cache)", floor["repeat"], "s"))
+        print(ratios("cold load / floor's cold", cold, floor["cold"]))
+        print(ratios("repeat visit / floor's cold", repeat, floor["cold"]))
+    if args.network:
+        label = args.network["label"]
+        print(summary(f"over {label}: cold load to ready", slow["cold"], "s"))
+        print(summary(f"over {label}: repeat visit (service worker) to ready", slow["repeat"], "s"))
+        if args.floor:
+            print(summary(f"over {label}: floor, cold", slow["floor"], "s"))
+            print(ratios(f"over {label}: cold load / floor's cold", slow["cold"], slow["floor"]))
     for stage in stages[0]:
         print(summary(f"  stage {stage}", [s[stage] for s in stages], "ms"))
     print(summary("prediction round trip while drawing", latency, "ms"))
@@ -192,6 +332,22 @@ def main(argv: list[str] | None = None) -> int:
         + f"; {args.runs} runs"
     )
     return 0
+
+
+def in_turn(run: int, *measures) -> None:
+    """Call each of ``measures`` once, first to last in even runs and last to first in odd ones: a
+    busy moment of the machine then hits each as often."""
+    for measure in measures if run % 2 == 0 else measures[::-1]:
+        measure()
+
+
+def ratios(name: str, values: list[float], floors: list[float]) -> str:
+    """Run by run (the i-th of each was timed side by side), and of the medians."""
+    each = [v / f for v, f in zip(values, floors, strict=True)]
+    return (
+        f"{name}: {statistics.median(values) / statistics.median(floors):.2f}x of the medians "
+        f"(run by run {min(each):.2f}x–{max(each):.2f}x; {len(each)} runs)"
+    )
 
 
 def spread(values: list[float], digits: int = 0) -> str:
