@@ -229,3 +229,29 @@ def test_every_control_is_reachable_with_tab_and_visibly_focused(keys_page: App)
     tags = page.evaluate("[...document.querySelectorAll('#confusion td button, #mistakes .mistake')].length")
     assert tags > 0 and sum(1 for r in seen if r["tag"] == "BUTTON" and not r["id"]) >= 10
     print(f"Tab reaches {len(seen)} controls, each with a focus ring")
+
+
+def test_a_key_on_a_drawing_turns_it_into_its_cells_and_undo_brings_the_strokes_back(keys_page: App):
+    app, page = keys_page, keys_page.page
+    page.keyboard.press("Escape")
+    page.evaluate("window.scrollTo(0, 0)")
+    app.stroke([(0.3, 0.22), (0.72, 0.22), (0.48, 0.82)])  # a 7 with the mouse
+    app.wait_for_prediction()
+    drawn = page.evaluate("Array.from(window.scratchnn.pad.pixels().data.filter((_, i) => i % 4 === 0))")
+    canvas = np.array(drawn, dtype=np.float32).reshape(280, 280) / 255
+    tab_to(app, "el.id === 'pad'")
+    here = cursor(app)
+    page.keyboard.press("Delete")  # one key: the strokes become the 28x28 cells, then the cell is erased
+    page.wait_for_function("() => !window.scratchnn.pad.active")
+    result = app.wait_for_prediction()
+    cells = canvas.reshape(28, 10, 28, 10).mean(axis=(1, 3))  # each cell: the mean of its 10x10 pixels
+    cells[here] = 0
+    np.testing.assert_allclose(pad_input(app).reshape(SIDE, SIDE), cells, atol=1e-6)
+    np.testing.assert_allclose(np.array(result["image"]).reshape(SIDE, SIDE), cells, atol=1e-6)  # read as they are
+    assert page.evaluate("window.scratchnn.pad.strokes.length") == 0
+    page.keyboard.press("Control+z")
+    app.wait_for_prediction()
+    assert page.evaluate("window.scratchnn.pad.strokes.length") == 1
+    again = page.evaluate("Array.from(window.scratchnn.pad.pixels().data.filter((_, i) => i % 4 === 0))")
+    assert again == drawn  # the stroke back, pixel for pixel
+    assert app.console_errors == []
