@@ -48,6 +48,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "python"))
 
+import slim_pyodide  # noqa: E402  (beside this file)
 from scratchnn import __version__, mnist, weights  # noqa: E402
 from scratchnn.browser import subset  # noqa: E402
 
@@ -230,6 +231,27 @@ def fetch_wheel(file_name: str, wheels: Path, cdn: str | None, target: Path) -> 
     return origin
 
 
+def write_pyodide(folder: Path, wheels: Path, cdn: str | None, slim: bool = True, quiet: bool = True) -> dict:
+    """Pyodide as the site ships it, in the new folder ``folder``: the core and the wheels of
+    PYODIDE_PACKAGES, each checked against its pinned SHA-256, then (``slim``) the standard
+    library, the wheels and the lock file replaced by their slim versions (scripts/slim_pyodide.py:
+    only what the page and the package's tests import). Returns the slim files' SHA-256s (by name;
+    empty when not ``slim``). tests/pyodide/run_tests.mjs loads the same files (slim_pyodide index)."""
+    folder.mkdir(parents=True, exist_ok=True)
+    lock = copy_pyodide_core(ROOT / "web" / "node_modules" / "pyodide", folder)
+    for name in PYODIDE_PACKAGES:
+        file_name = lock["packages"][name]["file_name"]
+        origin = fetch_wheel(file_name, wheels, cdn, folder / file_name)
+        if not quiet:
+            print(f"build_site: {file_name} from {origin} (SHA-256 verified)")
+    if not slim:
+        return {}
+    try:
+        return slim_pyodide.slim_pyodide(folder, PYODIDE_PACKAGES)
+    except (slim_pyodide.SlimError, zipfile.BadZipFile, KeyError, OSError) as error:
+        raise BuildError(f"cannot slim Pyodide's files in {folder}: {error}") from error
+
+
 # --- training in the page (issue 4): the MNIST subset the worker trains on ---
 SUBSET_FILE = "data/mnist-subset.bin.gz"
 SUBSET_TRAIN = 10_000  # plus MNIST's 1,000 held-out validation images (see scratchnn.browser.subset)
@@ -372,18 +394,13 @@ def build_into(staging: Path, wheels: Path, cdn: str | None, quiet: bool) -> Non
     copy_page(ROOT / "web", staging)
     package_sha = zip_package(ROOT / "python" / "scratchnn", staging / "scratchnn.zip")
     models = copy_weights(ROOT / "web" / "weights", staging)
-    (staging / "pyodide").mkdir()
-    lock = copy_pyodide_core(ROOT / "web" / "node_modules" / "pyodide", staging / "pyodide")
-    for name in PYODIDE_PACKAGES:
-        file_name = lock["packages"][name]["file_name"]
-        origin = fetch_wheel(file_name, wheels, cdn, staging / "pyodide" / file_name)
-        if not quiet:
-            print(f"build_site: {file_name} from {origin} (SHA-256 verified)")
+    slim = write_pyodide(staging / "pyodide", wheels, cdn, quiet=quiet)
     manifest = {
         "scratchnn": __version__,
         "commit": git_commit(),
         "pyodide": PYODIDE_VERSION,
         "package": {"file": "scratchnn.zip", "sha256": package_sha},
+        "pyodide_slim": slim,  # the slimmed Pyodide files (scripts/slim_pyodide.py) and their SHA-256
         "models": models,
         "weights_limits": {"max_bytes": weights.MAX_FILE_BYTES, "max_hidden": weights.MAX_HIDDEN},
         "training_data": write_subset(staging),  # training in the page (issue 4)

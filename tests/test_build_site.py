@@ -6,6 +6,7 @@ Needs web/node_modules (scripts/test.sh runs `npm ci` in web/) and Pyodide's num
 
 from __future__ import annotations
 
+import base64
 import hashlib
 import json
 import os
@@ -122,9 +123,14 @@ def test_site_json_lists_every_file_the_worker_loads_with_its_sha256(site: Path)
 # --- Pyodide: every file the site ships has the SHA-256 pinned in build_site.py ---
 
 
-def test_every_pyodide_file_the_site_ships_is_pinned_and_matches(site: Path):
+def test_every_pyodide_file_the_site_ships_is_pinned_or_slimmed_and_listed(site: Path):
+    """Pyodide's own files as pinned; the slimmed ones (made from pinned originals) as site.json says."""
     shipped = {path.name: hashlib.sha256(path.read_bytes()).hexdigest() for path in (site / "pyodide").iterdir()}
-    assert shipped == build_site.PYODIDE_SHA256
+    slim = json.loads((site / "site.json").read_text())["pyodide_slim"]
+    assert set(slim) == {"python_stdlib.zip", "pyodide-lock.json", *(n for n in shipped if n.endswith(".whl"))}
+    assert shipped == {**build_site.PYODIDE_SHA256, **slim}
+    for name in slim:
+        assert slim[name] != build_site.PYODIDE_SHA256[name], f"{name} was not slimmed"
     assert set(build_site.PYODIDE_CORE) < set(shipped)
 
 
@@ -323,3 +329,78 @@ def test_the_version_changes_exactly_when_a_file_of_the_site_does(site: Path, tm
     assert first["files"].keys() == second["files"].keys() == {"a.js"}
     assert first["version"] != second["version"] == build_site.site_version(second["files"])
     assert json.loads((folder / "site.json").read_text()) == second
+
+
+# --- ship less (issue 15): the slim standard library, NumPy wheel and lock file ---
+
+
+def test_the_slim_files_are_the_same_bytes_every_build(site: Path, tmp_path: Path):
+    again = tmp_path / "again"
+    build_site.write_pyodide(again, build_site.default_wheels(), None)
+    for name in ("python_stdlib.zip", "pyodide-lock.json", WHEEL):
+        assert (again / name).read_bytes() == (site / "pyodide" / name).read_bytes(), name
+
+
+WHEEL = "numpy-2.0.2-cp312-cp312-pyodide_2024_0_wasm32.whl"
+
+
+def test_the_lock_holds_numpy_alone_with_the_slim_wheel_s_sha256(site: Path):
+    lock = json.loads((site / "pyodide" / "pyodide-lock.json").read_text())
+    assert list(lock["packages"]) == ["numpy"] and lock["info"]["version"] == "0.27.7"
+    numpy = lock["packages"]["numpy"]
+    assert numpy["file_name"] == WHEEL and numpy["depends"] == []
+    assert numpy["sha256"] == hashlib.sha256((site / "pyodide" / WHEEL).read_bytes()).hexdigest()
+
+
+def test_the_slim_wheel_keeps_every_recorded_numpy_module_and_drops_the_unused_parts(site: Path):
+    import slim_pyodide
+
+    with zipfile.ZipFile(site / "pyodide" / WHEEL) as wheel:
+        names = wheel.namelist()
+        record = wheel.read("numpy-2.0.2.dist-info/RECORD").decode().splitlines()
+        contents = {name: wheel.read(name) for name in names}
+    modules = {slim_pyodide.module_name(name) for name in names}
+    recorded = {m for m in slim_pyodide.recorded_modules() if m == "numpy" or m.startswith("numpy.")}
+    assert recorded <= modules
+    assert {"numpy.random", "numpy.random._generator", "numpy.linalg._umath_linalg", "numpy.testing"} <= modules
+    for gone in ("numpy/f2py/", "numpy/fft/", "numpy/polynomial/", "numpy/ma/", "numpy/_core/include/", "/tests/"):
+        assert not any(gone in "/" + name for name in names), gone
+    assert not any(name.endswith((".pyi", ".pxd")) for name in names)
+    # RECORD lists exactly the files left, each with its SHA-256 and size (the wheel format)
+    listed = {line.split(",")[0]: line.split(",")[1:] for line in record}
+    assert set(listed) == set(names)
+    for name, data in contents.items():
+        if not name.endswith("RECORD"):
+            digest = base64.urlsafe_b64encode(hashlib.sha256(data).digest()).rstrip(b"=").decode()
+            assert listed[name] == [f"sha256={digest}", str(len(data))], name
+
+
+def test_the_slim_stdlib_is_the_recorded_modules_as_the_stock_zip_holds_them(site: Path, tmp_path: Path):
+    import slim_pyodide
+
+    stock = tmp_path / "stock"
+    build_site.write_pyodide(stock, build_site.default_wheels(), None, slim=False)
+    with zipfile.ZipFile(stock / "python_stdlib.zip") as z:
+        everything = {name: z.read(name) for name in z.namelist() if not name.endswith("/")}
+    with zipfile.ZipFile(site / "pyodide" / "python_stdlib.zip") as z:
+        slim = {name: z.read(name) for name in z.namelist()}
+        assert {info.date_time for info in z.infolist()} == {slim_pyodide.DATE}
+    assert all(slim[name] == everything[name] for name in slim)  # each file as Pyodide ships it
+    modules = {slim_pyodide.module_name(name) for name in slim}
+    stdlib = {slim_pyodide.module_name(name) for name in everything}
+    assert slim_pyodide.recorded_modules() & stdlib <= modules
+    assert {"json", "asyncio", "zipfile", "inspect", "encodings.utf_8"} <= modules
+    assert {"xmlrpc.client", "multiprocessing", "tkinter", "sqlite3"} & modules == set()
+    assert len(slim) < len(everything) / 2
+
+
+def test_slimming_something_that_is_not_pyodide_is_refused_with_a_message(tmp_path: Path):
+    import slim_pyodide
+
+    not_numpy = tmp_path / "numpy-2.0.2-cp312-cp312-pyodide_2024_0_wasm32.whl"
+    with zipfile.ZipFile(not_numpy, "w") as z:
+        z.writestr("something/else.py", "")
+    with pytest.raises(slim_pyodide.SlimError, match="is not NumPy's wheel"):
+        slim_pyodide.slim_wheel(not_numpy, tmp_path / "out.whl", {"numpy"})
+    with pytest.raises(slim_pyodide.SlimError, match="holds none of the recorded modules"):
+        slim_pyodide.slim_stdlib(not_numpy, tmp_path / "out.zip", {"json"})

@@ -1,10 +1,16 @@
 // Run the package's pure unit tests inside Pyodide under Node: the same Python files, the same
 // tests, on the runtime the web page uses. Called by scripts/test.sh:
 //
-//   node tests/pyodide/run_tests.mjs --wheels <folder with pytest's wheels> [pytest arguments...]
+//   node tests/pyodide/run_tests.mjs --wheels <folder with pytest's wheels> [--index FOLDER]
+//        [--record-imports FILE] [pytest arguments...]
 //
-// - Pyodide's core comes from web/node_modules/pyodide (npm ci in web/), numpy's wheel from
-//   $SCRATCHNN_PYODIDE_WHEELS or ../shared/pyodide-0.27.7, checked against pyodide-lock.json;
+// - Pyodide is the site's own, slimmed copy: `scripts/slim_pyodide.py index .cache/pyodide-slim`
+//   writes the core from web/node_modules/pyodide (npm ci in web/) and numpy's wheel from
+//   $SCRATCHNN_PYODIDE_WHEELS or ../shared/pyodide-0.27.7, both checked against their pinned
+//   SHA-256, then the standard library and the wheel cut to what is imported, exactly as
+//   scripts/build_site.py ships them: these tests prove the page's Python lacks nothing it needs.
+//   --index FOLDER uses another folder (scripts/record_pyodide_imports.py gives the stock files);
+// - --record-imports FILE writes every module imported during the run (sys.modules) as JSON;
 // - pytest, hypothesis and their pure-Python dependencies are wheels fetched by `pip download`
 //   (the folder given by --wheels), unpacked into Pyodide's site-packages;
 // - the repository is mounted at /repo (NODEFS), python/ goes on sys.path, and MNIST's folder
@@ -13,12 +19,12 @@
 // The exit code is pytest's, except that a skipped test fails the run: what is selected must run.
 
 import { createHash } from "node:crypto";
-import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, symlinkSync } from "node:fs";
+import { execFileSync } from "node:child_process";
+import { existsSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "..", "..");
-const CORE = resolve(ROOT, "web", "node_modules", "pyodide");
 // What the page runs, tested where it runs. Left out on purpose: test_mnist.py (downloads over
 // sockets and file modes Pyodide lacks; the page never reads IDX files), test_train_cli.py
 // (subprocesses), test_build_site.py / test_bench.py / test_robustness.py (CPython scripts).
@@ -46,9 +52,11 @@ function fail(message) {
 }
 
 function parseArgs(argv) {
-  const options = { wheels: null, pytest: [] };
+  const options = { wheels: null, index: null, record: null, pytest: [] };
   for (let i = 0; i < argv.length; i++) {
     if (argv[i] === "--wheels") options.wheels = resolve(argv[++i]);
+    else if (argv[i] === "--index") options.index = resolve(argv[++i]);
+    else if (argv[i] === "--record-imports") options.record = resolve(argv[++i]);
     else options.pytest.push(argv[i]);
   }
   if (!options.wheels) fail("--wheels <folder with pytest's wheels> is required");
@@ -57,39 +65,47 @@ function parseArgs(argv) {
 
 const sha256 = (path) => createHash("sha256").update(readFileSync(path)).digest("hex");
 
-/** A folder that Pyodide can use as its indexURL: the npm core plus numpy's verified wheel. */
-function prepareIndex() {
-  if (!existsSync(join(CORE, "pyodide.mjs"))) fail(`${CORE} is missing: run npm ci in web/`);
-  const index = join(ROOT, ".cache", "pyodide-node");
-  mkdirSync(index, { recursive: true });
-  for (const name of readdirSync(CORE)) {
-    if (!existsSync(join(index, name))) symlinkSync(join(CORE, name), join(index, name));
+/** The site's slim Pyodide (scripts/slim_pyodide.py index), or `folder`; its numpy wheel checked
+ * against its lock file, as Pyodide in the page checks it. */
+function prepareIndex(folder) {
+  let index = folder;
+  if (!index) {
+    index = join(ROOT, ".cache", "pyodide-slim");
+    const python = existsSync(join(ROOT, ".venv", "bin", "python")) ? join(ROOT, ".venv", "bin", "python") : "python3";
+    try {
+      execFileSync(python, [join(ROOT, "scripts", "slim_pyodide.py"), "index", index], { stdio: "inherit" });
+    } catch {
+      fail("scripts/slim_pyodide.py index could not write the slim Pyodide (its message is above)");
+    }
   }
-  const lock = JSON.parse(readFileSync(join(CORE, "pyodide-lock.json"), "utf8"));
+  if (!existsSync(join(index, "pyodide.mjs"))) fail(`${index} holds no pyodide.mjs`);
+  const lock = JSON.parse(readFileSync(join(index, "pyodide-lock.json"), "utf8"));
   const numpy = lock.packages.numpy;
-  const wheels = resolve(process.env.SCRATCHNN_PYODIDE_WHEELS || join(ROOT, "..", "shared", "pyodide-0.27.7"));
-  const target = join(index, numpy.file_name);
-  if (!existsSync(target)) {
-    if (!existsSync(join(wheels, numpy.file_name))) fail(`${numpy.file_name} not found in ${wheels}`);
-    copyFileSync(join(wheels, numpy.file_name), target);
+  if (sha256(join(index, numpy.file_name)) !== numpy.sha256) {
+    fail(`${join(index, numpy.file_name)} does not match the SHA-256 in its pyodide-lock.json`);
   }
-  if (sha256(target) !== numpy.sha256) fail(`${target} does not match the SHA-256 in pyodide-lock.json`);
   return index + "/";
 }
 
 async function main() {
   const options = parseArgs(process.argv.slice(2));
-  const indexURL = prepareIndex();
-  const { loadPyodide } = await import(join(CORE, "pyodide.mjs"));
+  const indexURL = prepareIndex(options.index);
+  const { loadPyodide } = await import(join(indexURL, "pyodide.mjs"));
   const started = performance.now();
-  const pyodide = await loadPyodide({ indexURL, stdout: console.log, stderr: console.error });
+  const pyodide = await loadPyodide({
+    indexURL,
+    stdout: console.log,
+    stderr: console.error,
+  });
   await pyodide.loadPackage("numpy", { messageCallback: () => {} });
 
   const sitePackages = pyodide.runPython("import site; site.getsitepackages()[0]");
   const wheels = readdirSync(options.wheels).filter((name) => name.endsWith(".whl"));
   if (!wheels.some((name) => name.startsWith("pytest-"))) fail(`no pytest wheel in ${options.wheels}`);
   for (const name of wheels) {
-    pyodide.unpackArchive(new Uint8Array(readFileSync(join(options.wheels, name))), "zip", { extractDir: sitePackages });
+    pyodide.unpackArchive(new Uint8Array(readFileSync(join(options.wheels, name))), "zip", {
+      extractDir: sitePackages,
+    });
   }
 
   const { FS } = pyodide;
@@ -130,6 +146,10 @@ if honest.skipped and code == 0:
     code = 1
 int(code)
 `);
+  if (options.record) {
+    const names = pyodide.runPython("import json, sys; json.dumps(sorted(sys.modules))");
+    writeFileSync(options.record, names + "\n");
+  }
   process.exit(Number(code));
 }
 

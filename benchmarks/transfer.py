@@ -1,0 +1,92 @@
+"""What the page downloads before it is ready: every file fetched (by the page and its worker)
+from opening the page to its first answer, with its size and its gzip-compressed size (zlib level
+6, what a web server such as GitHub Pages' sends for a compressible type), in headless Chromium.
+
+    .venv/bin/python benchmarks/transfer.py                 # builds the site into a temp folder
+    .venv/bin/python benchmarks/transfer.py --site _site    # an already built site
+    .venv/bin/python benchmarks/transfer.py --stock         # the same site with Pyodide's stock files
+
+The sizes are the site's files, read from disk for each URL the browser requested (the local
+server sends them uncompressed), so the figure does not depend on the server or the machine.
+"""
+
+from __future__ import annotations
+
+import argparse
+import shutil
+import subprocess
+import sys
+import tempfile
+import zlib
+from pathlib import Path
+from urllib.parse import unquote, urlsplit
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "scripts"))
+
+import build_site
+import chromium
+
+READY = "() => window.scratchnn && window.scratchnn.state.ready"
+
+
+def fetched_before_ready(site: Path) -> list[str]:
+    """The site's files (relative paths) the page and its worker requested until ready, in order."""
+    from playwright.sync_api import sync_playwright
+
+    server = subprocess.Popen(
+        [sys.executable, "-m", "http.server", "--bind", "127.0.0.1", "--directory", str(site), "0"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+        text=True,
+    )
+    try:
+        line = server.stdout.readline()  # "Serving HTTP on 127.0.0.1 port N (http://127.0.0.1:N/) ..."
+        url = line.split("(")[1].split(")")[0]
+        seen: list[str] = []
+        with sync_playwright() as p:
+            browser = p.chromium.launch(executable_path=chromium.executable(p), args=chromium.ARGS)
+            context = browser.new_context(viewport={"width": 1280, "height": 900})
+            context.on("request", lambda request: seen.append(request.url))
+            page = context.new_page()
+            page.goto(url)
+            page.wait_for_function(READY, timeout=120_000)
+            browser.close()
+    finally:
+        server.terminate()
+    files = []
+    for address in seen:
+        path = unquote(urlsplit(address).path).lstrip("/") or "index.html"
+        if urlsplit(address).netloc == urlsplit(url).netloc and path not in files and (site / path).is_file():
+            files.append(path)
+    return files
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--site", type=Path, help="an already built site (default: build one)")
+    parser.add_argument("--stock", action="store_true", help="replace the site's Pyodide by the stock files")
+    args = parser.parse_args(argv)
+    with tempfile.TemporaryDirectory() as tmp:
+        site = args.site or build_site.build(Path(tmp) / "site", build_site.default_wheels(), None, quiet=True)
+        if args.stock:
+            copy = Path(tmp) / "stock"
+            shutil.copytree(site, copy, symlinks=True)
+            shutil.rmtree(copy / "pyodide")
+            build_site.write_pyodide(copy / "pyodide", build_site.default_wheels(), None, slim=False)
+            site = copy
+        files = fetched_before_ready(site)
+        rows = [
+            (path, (site / path).stat().st_size, len(zlib.compress((site / path).read_bytes(), 6))) for path in files
+        ]
+    rows.sort(key=lambda row: -row[2])
+    print(f"{'file':<58} {'bytes':>11} {'gzip':>11}")
+    for path, raw, packed in rows:
+        print(f"{path:<58} {raw:>11,} {packed:>11,}")
+    total_raw, total_gzip = sum(r[1] for r in rows), sum(r[2] for r in rows)
+    print(f"{'total before ready (' + str(len(rows)) + ' files)':<58} {total_raw:>11,} {total_gzip:>11,}")
+    print(f"transfer before ready: {total_gzip / 1e6:.2f} MB gzip-compressed ({total_raw / 1e6:.2f} MB as files)")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

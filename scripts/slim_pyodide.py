@@ -1,0 +1,218 @@
+"""Ship less of Pyodide: NumPy's wheel and Python's standard library, holding only what is used.
+
+The page downloads Pyodide's runtime, its standard library (python_stdlib.zip, 2.4 MB) and
+NumPy's wheel (3.1 MB) before it can answer. Most of the library and much of NumPy is never
+imported by the page: no e-mail, no XML, no multiprocessing; no f2py, no FFT, no masked arrays,
+no typing stubs. This module writes the slim copies the site ships (scripts/build_site.py) and
+the Pyodide test run uses (tests/pyodide/run_tests.mjs, through ``index``), so that the test run
+proves nothing the package needs is gone:
+
+- ``slim_stdlib``: the modules listed in scripts/pyodide-imports.txt (what Pyodide's bootstrap,
+  loadPackage, NumPy, the scratchnn package, the page and the package's tests imported, recorded
+  by scripts/record_pyodide_imports.py) and those ``import scratchnn.browser`` loads in CPython
+  now (``page_imports``), each file as the stock zip holds it (.py source: it holds no .pyc);
+- ``slim_wheel``: NumPy's wheel without the subpackages nobody imports (whole folders: f2py,
+  fft, polynomial, ma, ...), the typing stubs (.pyi), Cython and C headers (.pxd, include/), the
+  static library (lib/), test code (tests/, _examples/, the _*_tests extension modules) that
+  nothing imported; its RECORD rewritten to list exactly what is left;
+- ``slim_lock``: pyodide-lock.json with the one package the page loads, NumPy, and the slim
+  wheel's SHA-256 (Pyodide checks the wheel against it).
+
+Every zip is deterministic: the same input gives the same bytes (sorted entries, fixed dates and
+permissions), so a site build is reproducible and a browser cache stays valid between builds.
+
+    .venv/bin/python scripts/slim_pyodide.py index .cache/pyodide-slim   # the folder the tests load
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import io
+import json
+import subprocess
+import sys
+import zipfile
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+IMPORTS = HERE / "pyodide-imports.txt"  # the recorded module names, one a line (# comments)
+DATE = (1980, 1, 1, 0, 0, 0)  # the earliest a zip can say: every entry gets it
+
+# NumPy's parts that are never modules anyone imports, dropped wherever they are.
+WHEEL_NEVER = (".pyi", ".pxd", "/py.typed")
+WHEEL_NEVER_FOLDERS = ("/tests/", "/_examples/", "numpy/_core/include/", "numpy/_core/lib/")
+
+
+class SlimError(RuntimeError):
+    """The slim files cannot be made; the message says why."""
+
+
+def recorded_modules(path: Path = IMPORTS) -> set[str]:
+    """The module names in ``path`` (one a line; blank lines and # comments ignored)."""
+    lines = (line.split("#", 1)[0].strip() for line in path.read_text().splitlines())
+    return {line for line in lines if line}
+
+
+# Run in a fresh CPython: the modules that importing the page's package loads beyond NumPy's own.
+WHAT_THE_PAGE_IMPORTS = """
+import json, sys
+sys.path.insert(0, sys.argv[1])
+import numpy
+before = set(sys.modules)
+import scratchnn.browser
+print(json.dumps(sorted(set(sys.modules) - before)))
+"""
+
+
+def page_imports(python_dir: Path) -> set[str]:
+    """The modules (but NumPy's) that ``import scratchnn.browser`` loads in CPython, from
+    ``python_dir``: kept too, so that a module the package starts to import reaches the page even
+    before scripts/pyodide-imports.txt is recorded again (the tests' own imports need the recording)."""
+    try:
+        result = subprocess.run(
+            [sys.executable, "-c", WHAT_THE_PAGE_IMPORTS, str(python_dir)], capture_output=True, text=True, timeout=120
+        )
+    except (OSError, subprocess.TimeoutExpired) as error:
+        raise SlimError(f"cannot list the modules the page imports: {error}") from error
+    if result.returncode != 0:
+        raise SlimError(f"importing scratchnn.browser failed:\n{result.stderr.strip()}")
+    return {name for name in json.loads(result.stdout) if name.split(".")[0] not in ("numpy", "scratchnn")}
+
+
+def write_zip(target: Path, files: dict[str, bytes]) -> str:
+    """``files`` (archive name -> bytes) -> a deflated zip at ``target``, sorted by name, every
+    entry dated DATE with mode 0644: the same files give the same bytes. Returns its SHA-256."""
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        for name in sorted(files, key=lambda n: (".dist-info/" in n, n)):  # a wheel's metadata last
+            info = zipfile.ZipInfo(name, date_time=DATE)
+            info.compress_type = zipfile.ZIP_DEFLATED
+            info.external_attr = 0o644 << 16
+            archive.writestr(info, files[name])
+    target.write_bytes(buffer.getvalue())
+    return hashlib.sha256(buffer.getvalue()).hexdigest()
+
+
+def module_name(path: str) -> str | None:
+    """A zip entry's module name ("json/decoder.py" -> "json.decoder", "json/__init__.py" ->
+    "json", "numpy/_core/_umath.cpython-312-wasm32-emscripten.so" -> "numpy._core._umath"),
+    or None for a file that is not a module."""
+    folder, _, file = path.rpartition("/")
+    if file.endswith(".py"):
+        stem = file[: -len(".py")]
+    elif file.endswith(".so"):
+        stem = file.split(".", 1)[0]  # an extension module: NAME.cpython-312-wasm32-emscripten.so
+    else:
+        return None
+    parts = [*folder.split("/"), stem] if folder else [stem]
+    if parts[-1] == "__init__":
+        parts.pop()
+    return ".".join(parts)
+
+
+def slim_stdlib(source: Path, target: Path, modules: set[str]) -> str:
+    """The stock standard library zip ``source`` -> ``target`` holding the modules in ``modules``
+    (and the packages above them); returns its SHA-256."""
+    kept: dict[str, bytes] = {}
+    with zipfile.ZipFile(source) as stock:
+        for info in stock.infolist():
+            name = module_name(info.filename)
+            if name is not None and (name in modules or any(m.startswith(name + ".") for m in modules)):
+                kept[info.filename] = stock.read(info)
+    if not kept:
+        raise SlimError(f"{source} holds none of the recorded modules: is it Pyodide's python_stdlib.zip?")
+    return write_zip(target, kept)
+
+
+def wheel_keeps(path: str, modules: set[str]) -> bool:
+    """Whether NumPy's wheel keeps ``path``: its metadata, and every file of a package folder some
+    recorded module is in, but stubs, headers, the static library and test code no one imported."""
+    if ".dist-info/" in path:
+        return True
+    name = module_name(path)
+    if name is not None and name in modules:
+        return True  # what was imported stays, whatever its name
+    if path.endswith(WHEEL_NEVER) or any(folder in "/" + path for folder in WHEEL_NEVER_FOLDERS):
+        return False
+    if path.endswith(".so") and name is not None and name.rsplit(".", 1)[-1].endswith("_tests"):
+        return False  # numpy's C test modules (_umath_tests, _rational_tests, ...)
+    package = path.rsplit("/", 1)[0].replace("/", ".")
+    if package == "numpy":  # a top-level module (ctypeslib.py, matlib.py, ...): kept if imported
+        return False
+    return package in modules or any(m.startswith(package + ".") for m in modules)
+
+
+def slim_wheel(source: Path, target: Path, modules: set[str]) -> str:
+    """NumPy's wheel ``source`` -> ``target`` without what ``wheel_keeps`` drops, its RECORD
+    listing what is left (each file's SHA-256 and size, as the wheel format says); returns the
+    new wheel's SHA-256."""
+    kept: dict[str, bytes] = {}
+    record = None
+    with zipfile.ZipFile(source) as stock:
+        for info in stock.infolist():
+            if info.is_dir() or not wheel_keeps(info.filename, modules):
+                continue
+            if info.filename.endswith(".dist-info/RECORD"):
+                record = info.filename
+                continue
+            kept[info.filename] = stock.read(info)
+    if record is None or "numpy/__init__.py" not in kept:
+        raise SlimError(f"{source} is not NumPy's wheel (no numpy/__init__.py or no RECORD)")
+    lines = []
+    for name, data in sorted(kept.items()):
+        digest = base64.urlsafe_b64encode(hashlib.sha256(data).digest()).rstrip(b"=").decode()
+        lines.append(f"{name},sha256={digest},{len(data)}")
+    kept[record] = ("\n".join([*lines, f"{record},,"]) + "\n").encode()
+    return write_zip(target, kept)
+
+
+def slim_lock(lock: dict, packages: dict[str, str]) -> dict:
+    """Pyodide's lock file holding only ``packages`` (name -> the SHA-256 of the wheel shipped)."""
+    return {
+        "info": lock["info"],
+        "packages": {name: {**lock["packages"][name], "sha256": digest} for name, digest in packages.items()},
+    }
+
+
+def slim_pyodide(folder: Path, packages: tuple[str, ...], modules: set[str] | None = None) -> dict[str, str]:
+    """Replace, in ``folder`` (a copy of Pyodide's core and the stock wheels of ``packages``, each
+    already checked against its pinned SHA-256), python_stdlib.zip, the wheels and
+    pyodide-lock.json by their slim versions; returns file name -> SHA-256 of the slim files."""
+    if modules is None:
+        modules = recorded_modules() | page_imports(HERE.parent / "python")
+    lock = json.loads((folder / "pyodide-lock.json").read_text())
+    shipped = {"python_stdlib.zip": slim_stdlib(folder / "python_stdlib.zip", folder / "python_stdlib.zip", modules)}
+    wheels = {}
+    for name in packages:
+        file_name = lock["packages"][name]["file_name"]
+        if name != "numpy":
+            raise SlimError(f"slim_pyodide knows how to slim numpy's wheel, not {name}'s")
+        wheels[name] = shipped[file_name] = slim_wheel(folder / file_name, folder / file_name, modules)
+    (folder / "pyodide-lock.json").write_text(json.dumps(slim_lock(lock, wheels), indent=1, sort_keys=True) + "\n")
+    shipped["pyodide-lock.json"] = hashlib.sha256((folder / "pyodide-lock.json").read_bytes()).hexdigest()
+    return shipped
+
+
+def main(argv: list[str] | None = None) -> int:
+    """``index FOLDER [--stock]``: Pyodide's core and NumPy's wheel, verified and slimmed as the
+    site ships them (--stock: as Pyodide ships them), in FOLDER, for tests/pyodide/run_tests.mjs."""
+    import argparse
+
+    import build_site  # here, not at the top: build_site imports this module
+
+    parser = argparse.ArgumentParser(description=main.__doc__)
+    parser.add_argument("command", choices=["index"])
+    parser.add_argument("folder", type=Path)
+    parser.add_argument("--stock", action="store_true", help="Pyodide's own files, not slimmed (to record imports)")
+    args = parser.parse_args(argv)
+    try:
+        build_site.write_pyodide(args.folder, build_site.default_wheels(), None, slim=not args.stock)
+    except (build_site.BuildError, SlimError, OSError) as error:
+        print(f"slim_pyodide: error: {error}", file=sys.stderr)
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
