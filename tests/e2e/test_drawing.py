@@ -169,7 +169,7 @@ def corrupt(context, path: str) -> dict:
 def test_when_the_first_network_fails_to_load_the_page_says_so_and_retry_recovers(browser, server):
     """The site's default weights do not match their checksum: the page names the problem and offers
     Retry (it used to stay on "Loading the network's weights…" for ever)."""
-    context = browser.new_context(viewport={"width": 1280, "height": 900})
+    context = browser.new_context(viewport={"width": 1280, "height": 900}, service_workers="block")
     served = corrupt(context, "weights/default.json")
     page = context.new_page()
     try:
@@ -198,7 +198,7 @@ def test_when_the_first_network_fails_to_load_the_page_says_so_and_retry_recover
 
 
 def test_switching_to_a_network_that_fails_to_load_keeps_the_one_on_show(browser, server):
-    context = browser.new_context(viewport={"width": 1280, "height": 900})
+    context = browser.new_context(viewport={"width": 1280, "height": 900}, service_workers="block")
     served = corrupt(context, "weights/best.json")
     page = context.new_page()
     try:

@@ -72,7 +72,7 @@ def test_desktop_screenshot(blank: App):
 def test_a_failed_load_says_what_failed_and_retry_recovers(browser, server):
     """The first request for numpy's wheel fails (as on a dropped connection): the page names
     the problem and offers Retry, which starts Python again and gets to ready."""
-    context = browser.new_context(viewport={"width": 1280, "height": 900})
+    context = browser.new_context(viewport={"width": 1280, "height": 900}, service_workers="block")
     failures = []
 
     def fail_once(route):
@@ -137,7 +137,7 @@ class Recorded:
 
 
 def open_recorded(browser: Any, url: str) -> Recorded:
-    context = browser.new_context(viewport={"width": 1280, "height": 900})
+    context = browser.new_context(viewport={"width": 1280, "height": 900}, service_workers="block")
     context.add_init_script(VIOLATIONS)
     page = context.new_page()
     recorded = Recorded(App(page, url), [])
@@ -278,7 +278,7 @@ def wait_for_error(page: Any) -> str:
 def opened(browser: Any, folder: Path) -> Iterator[tuple[Any, str]]:
     """The page served from ``folder`` (on a free 127.0.0.1 port), opened in a fresh context."""
     with serve_folder(folder) as url:
-        context = browser.new_context(viewport={"width": 1280, "height": 900})
+        context = browser.new_context(viewport={"width": 1280, "height": 900}, service_workers="block")
         try:
             page = context.new_page()
             page.goto(url)
@@ -312,7 +312,7 @@ def test_a_tampered_package_zip_gives_an_error_and_never_runs(browser, site, tmp
 def test_a_copy_that_does_not_match_is_fetched_again_before_giving_up(browser, server):
     """As when the browser's cache holds a file of an older site: the first copy of default.json
     that arrives does not match; the worker fetches it again past the cache and uses that one."""
-    context = browser.new_context(viewport={"width": 1280, "height": 900})
+    context = browser.new_context(viewport={"width": 1280, "height": 900}, service_workers="block")
     requests = []
 
     def stale_first(route: Any) -> None:
