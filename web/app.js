@@ -8,6 +8,7 @@ import { buildBars, showModel, showPrediction, showStatus, showTiming, toggleAll
 import { initTraining } from "./train.js"; // training in the page
 import { Explorer } from "./explore.js"; // the forward pass and backpropagation, step by step
 import { FailuresPanel } from "./failures.js"; // where it fails: the 1,000 held-out digits
+import { TeachPanel } from "./teach.js"; // teach it your handwriting
 import { keepForOffline, offline } from "./offline.js"; // works offline after the first visit (sw.js)
 
 const $ = (id) => document.getElementById(id);
@@ -42,6 +43,7 @@ const python = new PythonWorker({
     state.retry = restartPython;
     training.pythonLost();
     failures.pythonLost();
+    teach.pythonLost();
   },
   // Python in the worker died (Pyodide's fatal error): start it again at once, saying so.
   onFatal: (message) => {
@@ -82,6 +84,7 @@ async function start({ versions, models, timings, limits }) {
   predictSoon();
   explorer.pythonReady();
   failures.pythonReady();
+  teach.pythonReady();
   await training.pythonReady();
 }
 
@@ -92,6 +95,7 @@ function restartPython(label = "Retrying…") {
   if (state.model) state.wanted = state.model.name;
   training.pythonLost();
   failures.pythonLost();
+  teach.pythonLost();
   showStatus(label, 0, "loading");
   python.restart();
 }
@@ -145,6 +149,7 @@ async function predictCanvas() {
   showPrediction(result, !pad.active && !state.dirty); // announced once per finished stroke, not while the pen moves
   showTiming(result.empty ? null : result.round_trip_ms, result.python_ms);
   explorer.follow(result);
+  teach.predicted();
   return result;
 }
 
@@ -167,6 +172,7 @@ function buildModelPicker(models) {
 async function useModel(name) {
   state.model = await python.useModel(name);
   failures.networkChanged();
+  teach.networkChanged();
   showModel(state.model);
   document.body.dataset.model = name;
   checkChoice(name);
@@ -242,7 +248,10 @@ const training = initTraining({
   state,
   switchModel,
   predictSoon,
-  networkChanged: () => failures.networkChanged(),
+  networkChanged: () => {
+    failures.networkChanged();
+    teach.networkChanged();
+  },
 });
 // The explorer (explore.js) follows the input of each finished drawing.
 const explorer = new Explorer({ python, state, pad, training });
@@ -250,6 +259,9 @@ window.scratchnn.explorer = explorer;
 // Where it fails (failures.js): the current network on the held-out digits, and a test digit on the pad.
 const failures = new FailuresPanel({ python, state, pad, explorer });
 window.scratchnn.failures = failures;
+// Teach it your handwriting (teach.js): your corrected digits, and the network fine-tuned on them.
+const teach = new TeachPanel({ python, state, pad, explorer, training });
+window.scratchnn.teach = teach;
 // Once ready, keep the site in the browser for offline use and faster repeat visits (offline.js, sw.js).
 window.scratchnn.offline = offline;
 ready.then(keepForOffline);

@@ -41,6 +41,8 @@ export class PythonWorker {
     else if (message.type === "error") this.fail(message.stage, message.message);
     else if (message.type === "training")
       this.onTraining?.(message); // set by train.js
+    else if (message.type === "teaching")
+      this.onTeaching?.(message); // set by teach.js
     else if (message.type === "fatal") this.died(null, message.message);
     else if (message.type === "result") {
       const request = this.pending.get(message.id);

@@ -2,6 +2,8 @@
 // matrix, the misread digits), and "Show me a test digit" on the pad. No math here: the Python is
 // scratchnn.browser.failures, through worker-failures.js.
 
+import { drawBytes } from "./view.js";
+
 /** @typedef {import("./messages.js").Failures} Failures */
 /** @typedef {import("./messages.js").ValidationImage} ValidationImage */
 
@@ -183,7 +185,7 @@ export class FailuresPanel {
     button.dataset.index = String(indices[k]);
     const canvas = document.createElement("canvas");
     canvas.width = canvas.height = 28;
-    drawDigit(canvas, images.subarray(k * 784, (k + 1) * 784));
+    drawBytes(canvas, images.subarray(k * 784, (k + 1) * 784));
     const caption = document.createElement("span");
     caption.textContent = `${truths[k]}→${predicted[k]} ${sure}`;
     button.append(canvas, caption);
@@ -233,14 +235,4 @@ function headerCell(text, scope, short = "") {
   cell.textContent = short;
   if (text) cell.setAttribute("aria-label", text);
   return cell;
-}
-
-/** 784 bytes (0 = background, 255 = ink) as a light digit on the dark page. */
-function drawDigit(canvas, pixels) {
-  const context = canvas.getContext("2d");
-  const picture = context.createImageData(28, 28);
-  for (let i = 0; i < 784; i++) {
-    picture.data.set([pixels[i], pixels[i], pixels[i], 255], i * 4);
-  }
-  context.putImageData(picture, 0, 0);
 }

@@ -215,6 +215,53 @@
  * @property {number} label
  */
 
+/**
+ * MyDigits.state: your digits, what the current network reads them as, and their JSON text.
+ * @typedef {object} DigitsState
+ * @property {number} n
+ * @property {Int32Array} labels
+ * @property {Uint8Array} images
+ * @property {Int32Array} predicted
+ * @property {Float64Array} confidence
+ * @property {number} correct
+ * @property {string|null} model
+ * @property {string} text
+ * @property {number} max_digits
+ */
+
+/**
+ * teach.look: a network on your digits and on the 1,000 held-out validation digits.
+ * @typedef {object} TeachLook
+ * @property {Int32Array} predicted
+ * @property {Float64Array} confidence
+ * @property {Float64Array} p_true
+ * @property {number} correct
+ * @property {number} val_accuracy
+ * @property {number} val_loss
+ */
+
+/**
+ * Teacher.step: where a teaching run stands.
+ * @typedef {object} TeachProgress
+ * @property {number} step
+ * @property {number} steps
+ * @property {number} loss
+ * @property {boolean} done
+ * @property {number} seconds
+ */
+
+/**
+ * Teacher.result: your digits and the validation digits before and after teaching.
+ * @typedef {object} TeachResult
+ * @property {TeachLook} before
+ * @property {TeachLook} after
+ * @property {number} steps
+ * @property {boolean} stopped
+ * @property {number} seconds
+ * @property {Int32Array} labels
+ * @property {Object<string, *>} settings
+ */
+
 // --- Page -> worker (requests) ---
 
 /**
@@ -354,6 +401,54 @@
  * @property {number|null} index
  */
 
+/**
+ * @typedef {object} DigitsLoadRequest
+ * @property {'digits-load'} type
+ * @property {number} id
+ * @property {Blob|string} file
+ * @property {string|null} filename
+ */
+
+/**
+ * @typedef {object} DigitsAddRequest
+ * @property {'digits-add'} type
+ * @property {number} id
+ * @property {Float32Array} pixels
+ * @property {number} label
+ */
+
+/**
+ * @typedef {object} DigitsRemoveRequest
+ * @property {'digits-remove'} type
+ * @property {number} id
+ * @property {number} index
+ */
+
+/**
+ * @typedef {object} DigitsStateRequest
+ * @property {'digits-state'} type
+ * @property {number} id
+ */
+
+/**
+ * @typedef {object} DigitsClearRequest
+ * @property {'digits-clear'} type
+ * @property {number} id
+ */
+
+/**
+ * @typedef {object} TeachRequest
+ * @property {'teach'} type
+ * @property {number} id
+ * @property {number|null} steps
+ */
+
+/**
+ * @typedef {object} TeachStopRequest
+ * @property {'teach-stop'} type
+ * @property {number} id
+ */
+
 // --- Worker -> page ---
 
 /**
@@ -400,6 +495,18 @@
  * @property {ModelDescription} [model]
  * @property {'done'|'stopped'|'error'} [reason]
  * @property {string} [message]
+ */
+
+/**
+ * @typedef {object} TeachingEvent
+ * @property {'teaching'} [type]
+ * @property {'progress'|'end'} [phase]
+ * @property {TeachProgress} [progress]
+ * @property {'done'|'stopped'|'error'} [reason]
+ * @property {string} [message]
+ * @property {TeachResult} [result]
+ * @property {ModelDescription} [model]
+ * @property {DigitsState} [digits]
  */
 
 /**

@@ -423,6 +423,20 @@ class TrainingPanel {
     if (!this.lost) this.setBusy(false);
   }
 
+  /** A network made elsewhere in the page (taught on the visitor's digits, teach.js) becomes
+   * "yours", as an upload does: chosen in the picker, kept in the page, the chart started afresh. */
+  adopt(description, said) {
+    this.pretrained ??= this.app.state.model?.name ?? "default";
+    this.lineage = false;
+    this.last = null;
+    this.chart.clear(1);
+    this.keptFor += 1;
+    this.kept = null;
+    this.showNetwork(description, true);
+    this.setStatus(said, null, "done");
+    this.keep();
+  }
+
   /** Show the visitor's network: its entry in the picker always; its first-layer weights and
    * prediction when it is the network on show (or `select`: it has just become the current one). */
   showNetwork(description, select = false) {
@@ -511,7 +525,7 @@ class TrainingPanel {
 }
 
 /** Save `text` as a file named `filename` (the browser's download). */
-function saveFile(text, filename) {
+export function saveFile(text, filename) {
   const url = URL.createObjectURL(new Blob([text], { type: "application/json" }));
   const link = document.createElement("a");
   link.href = url;

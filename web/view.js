@@ -106,6 +106,14 @@ export function drawInput(canvas, image) {
   ctx.putImageData(pixels, 0, 0);
 }
 
+/** 784 bytes (0 = background, 255 = ink), row by row, as a light digit on a 28x28 canvas. */
+export function drawBytes(canvas, pixels) {
+  const context = canvas.getContext("2d");
+  const picture = context.createImageData(28, 28);
+  for (let i = 0; i < 784; i++) picture.data.set([pixels[i], pixels[i], pixels[i], 255], i * 4);
+  context.putImageData(picture, 0, 0);
+}
+
 // What the tiles show: the network's first-layer images (drawn when a tile is first on show: a
 // network of 2,048 units would otherwise keep the page busy for a second) and the last activations.
 const shown = { filters: null, drawn: new Uint8Array(0), activation: null };

@@ -13,7 +13,8 @@
  * Page -> worker:  ModelRequest {type: "model", id, name}
  *                  PredictRequest {type: "predict", id, rgba: Uint8ClampedArray, width, height}
  *                  PredictInputRequest {type: "predict-input", id, pixels: number[784]}
- *                  and the requests of worker-training.js, worker-explorer.js and worker-failures.js
+ *                  and the requests of worker-training.js, worker-explorer.js, worker-failures.js
+ *                  and worker-teach.js
  * Worker -> page:  Progress {type: "progress", stage, label, fraction, until, seconds}
  *                  Ready {type: "ready", timings, versions, models, limits}   (models and limits:
  *                      site.json's "models" and "weights_limits" {max_bytes, max_hidden})
@@ -35,6 +36,7 @@ import {
 import { loadPyodide } from "./pyodide/pyodide.mjs";
 import { EXPLORER_HANDLERS } from "./worker-explorer.js";
 import { FAILURES_HANDLERS } from "./worker-failures.js";
+import { TEACH_HANDLERS } from "./worker-teach.js";
 import { TRAINING_HANDLERS } from "./worker-training.js";
 
 const PYODIDE = new URL("pyodide/", SITE).href;
@@ -136,6 +138,7 @@ const HANDLERS = {
   ...TRAINING_HANDLERS,
   ...EXPLORER_HANDLERS,
   ...FAILURES_HANDLERS,
+  ...TEACH_HANDLERS,
 };
 
 const ready = boot();

@@ -38,6 +38,7 @@ const DEFAULT_TESTS = [
   "tests/test_weights_properties.py", // Hypothesis: any JSON loads or is refused (deep JSON once killed Pyodide)
   "tests/test_preprocess.py",
   "tests/test_failures.py", // the "Where it fails" panel's Python
+  "tests/test_teach.py", // your digits and teaching on them, as the page runs them
   "tests/test_explorer.py", // the explorer's Python, inspect.getsource included, as the page runs it
   "tests/test_page.py",
   "tests/test_session.py",

@@ -26,6 +26,13 @@ Page -> worker (requests):            Worker -> page:
     CodeRequest        "explorer-code"
     FailuresRequest    "failures"         (where it fails: failures.py)
     ValidationImageRequest "validation-image"
+    DigitsLoadRequest  "digits-load"      TeachingEvent "teaching" (teaching: digits.py, teach.py)
+    DigitsAddRequest   "digits-add"
+    DigitsRemoveRequest "digits-remove"
+    DigitsStateRequest "digits-state"
+    DigitsClearRequest "digits-clear"
+    TeachRequest       "teach"
+    TeachStopRequest   "teach-stop"
 
 The values a Result carries are the Python functions' return values (Prediction,
 ModelDescription, TrainingProgress, Download): typed arrays for large data (``filters``), plain
@@ -256,6 +263,56 @@ class ValidationImage(TypedDict):
     label: int
 
 
+# Teaching it your handwriting (digits.py, teach.py); arrays as above.
+
+
+class DigitsState(TypedDict):
+    """MyDigits.state: your digits, what the current network reads them as, and their JSON text."""
+
+    n: int
+    labels: np.ndarray  # (n,) int32: the digit each one is
+    images: np.ndarray  # (n * 784,) uint8: their pixels (0-255), image after image, row by row
+    predicted: np.ndarray  # (n,) int32: what the current network reads (empty when there is none)
+    confidence: np.ndarray  # (n,) float64: A2 of the digit read
+    correct: int
+    model: str | None
+    text: str  # the digits file (digits.to_json): what the page stores and exports
+    max_digits: int
+
+
+class TeachLook(TypedDict):
+    """teach.look: a network on your digits and on the 1,000 held-out validation digits."""
+
+    predicted: np.ndarray  # (n,) int32
+    confidence: np.ndarray  # (n,) float64: A2 of the digit read
+    p_true: np.ndarray  # (n,) float64: A2 of the true label
+    correct: int
+    val_accuracy: float
+    val_loss: float
+
+
+class TeachProgress(TypedDict):
+    """Teacher.step: where a teaching run stands."""
+
+    step: int
+    steps: int
+    loss: float  # the last batch's
+    done: bool
+    seconds: float
+
+
+class TeachResult(TypedDict):
+    """Teacher.result: your digits and the validation digits before and after teaching."""
+
+    before: TeachLook
+    after: TeachLook
+    steps: int
+    stopped: bool
+    seconds: float
+    labels: np.ndarray  # (n,) int32
+    settings: dict[str, Any]  # digits, steps, lr, momentum, mine_per_step, replay_per_mine, style
+
+
 # --- page -> worker ---------------------------------------------------------------------------------
 
 
@@ -377,6 +434,47 @@ class ValidationImageRequest(TypedDict):
     index: int | None  # None: a random one
 
 
+class DigitsLoadRequest(TypedDict):
+    type: Literal["digits-load"]
+    id: int
+    file: Any  # a File or Blob (an import), or the text the page stored, read in the worker
+    filename: str | None  # None: the page's stored copy (it replaces the digits there are)
+
+
+class DigitsAddRequest(TypedDict):
+    type: Literal["digits-add"]
+    id: int
+    pixels: bytes  # the 28 x 28 input the network read (784 values in [0, 1])
+    label: int  # the digit it really is
+
+
+class DigitsRemoveRequest(TypedDict):
+    type: Literal["digits-remove"]
+    id: int
+    index: int
+
+
+class DigitsStateRequest(TypedDict):
+    type: Literal["digits-state"]
+    id: int
+
+
+class DigitsClearRequest(TypedDict):
+    type: Literal["digits-clear"]
+    id: int
+
+
+class TeachRequest(TypedDict):
+    type: Literal["teach"]
+    id: int
+    steps: int | None  # None: teach.STEPS
+
+
+class TeachStopRequest(TypedDict):
+    type: Literal["teach-stop"]
+    id: int
+
+
 # --- worker -> page ---------------------------------------------------------------------------------
 
 
@@ -421,6 +519,17 @@ class TrainingEvent(TypedDict, total=False):
     message: str
 
 
+class TeachingEvent(TypedDict, total=False):
+    type: Literal["teaching"]
+    phase: Literal["progress", "end"]
+    progress: TeachProgress
+    reason: Literal["done", "stopped", "error"]
+    message: str
+    result: TeachResult
+    model: ModelDescription
+    digits: DigitsState
+
+
 class Fatal(TypedDict):
     type: Literal["fatal"]
     message: str
@@ -446,8 +555,15 @@ REQUESTS = (
     CodeRequest,
     FailuresRequest,
     ValidationImageRequest,
+    DigitsLoadRequest,
+    DigitsAddRequest,
+    DigitsRemoveRequest,
+    DigitsStateRequest,
+    DigitsClearRequest,
+    TeachRequest,
+    TeachStopRequest,
 )
-EVENTS = (Progress, Ready, LoadError, Result, TrainingEvent, Fatal)
+EVENTS = (Progress, Ready, LoadError, Result, TrainingEvent, TeachingEvent, Fatal)
 VALUES = (
     Prediction,
     ModelDescription,
@@ -465,4 +581,8 @@ VALUES = (
     Code,
     Failures,
     ValidationImage,
+    DigitsState,
+    TeachLook,
+    TeachProgress,
+    TeachResult,
 )
