@@ -163,7 +163,13 @@ export class FailuresPanel {
     }
     const shown = picked.slice(0, SHOWN);
     const gallery = $("mistakes");
-    gallery.replaceChildren(...shown.map((k) => this.mistakeButton(k, indices, truths, predicted, confidence, images)));
+    const item = (k) => {
+      const entry = document.createElement("div"); // the list's item: a button may not be one itself
+      entry.setAttribute("role", "listitem");
+      entry.append(this.mistakeButton(k, indices, truths, predicted, confidence, images));
+      return entry;
+    };
+    gallery.replaceChildren(...shown.map(item));
     const which = this.filter ? `true ${this.filter.truth} read as ${this.filter.read}` : "misread";
     const more = picked.length > shown.length ? `, the ${shown.length} most confident shown` : "";
     $("mistakes-note").textContent = picked.length
@@ -176,19 +182,19 @@ export class FailuresPanel {
     const button = document.createElement("button");
     button.type = "button";
     button.className = "mistake";
-    button.setAttribute("role", "listitem");
     const sure = percent(confidence[k]);
-    button.setAttribute(
-      "aria-label",
-      `held-out digit ${indices[k]}: a ${truths[k]}, read as ${predicted[k]} (${sure})`,
-    );
     button.dataset.index = String(indices[k]);
     const canvas = document.createElement("canvas");
     canvas.width = canvas.height = 28;
     drawBytes(canvas, images.subarray(k * 784, (k + 1) * 784));
+    // Its name is its text: what a screen reader says, then what the eye sees (axe: the visible text
+    // must be part of the name).
+    const said = document.createElement("span");
+    said.className = "visually-hidden";
+    said.textContent = `held-out digit ${indices[k]}: a ${truths[k]}, read as ${predicted[k]} (${sure}); `;
     const caption = document.createElement("span");
     caption.textContent = `${truths[k]}→${predicted[k]} ${sure}`;
-    button.append(canvas, caption);
+    button.append(said, canvas, caption);
     button.addEventListener("click", () => this.putOnPad(indices[k], true));
     return button;
   }

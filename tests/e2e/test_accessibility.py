@@ -130,3 +130,20 @@ def test_training(page_under_axe: App):
     finally:
         page.click("#train-stop")
         page.wait_for_function("() => !window.scratchnn.training.running", timeout=60_000)
+
+
+def test_teaching(page_under_axe: App):
+    """Your digits kept, and a teaching run under way (its progress, Stop), then its result."""
+    page = page_under_axe.page
+    page.evaluate("window.scratchnn.pad.clear()")
+    draw_three(page_under_axe)
+    for label in ("3", "8"):
+        count = page.evaluate("window.scratchnn.teach.digits.n")
+        page.locator(f"#teach-labels button[data-label='{label}']").click()
+        page.wait_for_function(f"() => window.scratchnn.teach.digits.n === {count + 1}")
+    page.click("#teach-run")
+    page.wait_for_function("() => window.scratchnn.teach.running && window.scratchnn.teach.events.length > 0")
+    assert_no_serious_violation(page_under_axe, "teaching")
+    page.wait_for_function("() => !window.scratchnn.teach.running", timeout=300_000)
+    assert page.locator("#teach-summary").inner_text() != ""
+    assert_no_serious_violation(page_under_axe, "taught")
