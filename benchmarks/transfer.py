@@ -6,18 +6,20 @@ from opening the page to its first answer, with its size and its gzip-compressed
     .venv/bin/python benchmarks/transfer.py --site _site    # an already built site
     .venv/bin/python benchmarks/transfer.py --stock         # the same site with Pyodide's stock files
 
-The sizes are the site's files, read from disk for each URL the browser requested (the local
-server sends them uncompressed), so the figure does not depend on the server or the machine.
+The files are those the local server sent in full (status 200, counted as often as sent) from
+opening the page until it is ready with its first network; their sizes are read from disk and
+gzipped here, so the figure does not depend on the server's compression or on the machine.
 """
 
 from __future__ import annotations
 
 import argparse
 import shutil
-import subprocess
 import sys
 import tempfile
+import threading
 import zlib
+from functools import partial
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
@@ -25,40 +27,39 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "scripts"))
 
 import build_site
 import chromium
+import serve
 
-READY = "() => window.scratchnn && window.scratchnn.state.ready"
+READY = "() => window.scratchnn && window.scratchnn.state.ready && window.scratchnn.state.model"
 
 
 def fetched_before_ready(site: Path) -> list[str]:
-    """The site's files (relative paths) the page and its worker requested until ready, in order."""
+    """The site's files (relative paths) the server sent in full (200) until the page was ready
+    and had its first network, in order; a file sent twice is listed twice (a 304, the browser
+    revalidating what it has, sends no body and is not listed)."""
     from playwright.sync_api import sync_playwright
 
-    server = subprocess.Popen(
-        [sys.executable, "-m", "http.server", "--bind", "127.0.0.1", "--directory", str(site), "0"],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.DEVNULL,
-        text=True,
-    )
+    sent: list[str] = []
+
+    class Recorder(serve.Handler):
+        def log_message(self, format: str, *args) -> None:
+            method, path, _ = str(args[0]).split(" ")
+            if method == "GET" and str(args[1]) == "200":
+                sent.append(unquote(urlsplit(path).path).lstrip("/") or "index.html")
+
+    server = serve.Server(("127.0.0.1", 0), partial(Recorder, directory=str(site)))
+    threading.Thread(target=server.serve_forever, daemon=True).start()
     try:
-        line = server.stdout.readline()  # "Serving HTTP on 127.0.0.1 port N (http://127.0.0.1:N/) ..."
-        url = line.split("(")[1].split(")")[0]
-        seen: list[str] = []
         with sync_playwright() as p:
             browser = p.chromium.launch(executable_path=chromium.executable(p), args=chromium.ARGS)
             context = browser.new_context(viewport={"width": 1280, "height": 900})
-            context.on("request", lambda request: seen.append(request.url))
             page = context.new_page()
-            page.goto(url)
+            page.goto(f"http://127.0.0.1:{server.server_address[1]}/")
             page.wait_for_function(READY, timeout=120_000)
+            files = list(sent)
             browser.close()
     finally:
-        server.terminate()
-    files = []
-    for address in seen:
-        path = unquote(urlsplit(address).path).lstrip("/") or "index.html"
-        if urlsplit(address).netloc == urlsplit(url).netloc and path not in files and (site / path).is_file():
-            files.append(path)
-    return files
+        server.shutdown()
+    return [path for path in files if (site / path).is_file()]
 
 
 def main(argv: list[str] | None = None) -> int:

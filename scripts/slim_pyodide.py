@@ -11,10 +11,9 @@ proves nothing the package needs is gone:
   loadPackage, NumPy, the scratchnn package, the page and the package's tests imported, recorded
   by scripts/record_pyodide_imports.py) and those ``import scratchnn.browser`` loads in CPython
   now (``page_imports``), each file as the stock zip holds it (.py source: it holds no .pyc);
-- ``slim_wheel``: NumPy's wheel without the subpackages nobody imports (whole folders: f2py,
-  fft, polynomial, ma, ...), the typing stubs (.pyi), Cython and C headers (.pxd, include/), the
-  static library (lib/), test code (tests/, _examples/, the _*_tests extension modules) that
-  nothing imported; its RECORD rewritten to list exactly what is left;
+- ``slim_wheel``: NumPy's wheel with the same modules kept (.py and extension modules): none of
+  f2py, fft, polynomial, ma, lapack_lite, the C test modules...; no typing stubs (.pyi), Cython
+  or C headers (.pxd, include/), static library (lib/); its RECORD rewritten to list what is left;
 - ``slim_lock``: pyodide-lock.json with the one package the page loads, NumPy, and the slim
   wheel's SHA-256 (Pyodide checks the wheel against it).
 
@@ -126,21 +125,18 @@ def slim_stdlib(source: Path, target: Path, modules: set[str]) -> str:
 
 
 def wheel_keeps(path: str, modules: set[str]) -> bool:
-    """Whether NumPy's wheel keeps ``path``: its metadata, and every file of a package folder some
-    recorded module is in, but stubs, headers, the static library and test code no one imported."""
+    """Whether NumPy's wheel keeps ``path``: its metadata, every module in ``modules`` (as for the
+    standard library), and the other files (data, licences) of a package folder that holds one;
+    never stubs, Cython or C headers, the static library or test folders."""
     if ".dist-info/" in path:
         return True
     name = module_name(path)
-    if name is not None and name in modules:
-        return True  # what was imported stays, whatever its name
+    if name is not None:
+        return name in modules  # a module (.py or an extension .so) ships if it was imported
     if path.endswith(WHEEL_NEVER) or any(folder in "/" + path for folder in WHEEL_NEVER_FOLDERS):
         return False
-    if path.endswith(".so") and name is not None and name.rsplit(".", 1)[-1].endswith("_tests"):
-        return False  # numpy's C test modules (_umath_tests, _rational_tests, ...)
     package = path.rsplit("/", 1)[0].replace("/", ".")
-    if package == "numpy":  # a top-level module (ctypeslib.py, matlib.py, ...): kept if imported
-        return False
-    return package in modules or any(m.startswith(package + ".") for m in modules)
+    return package in modules
 
 
 def slim_wheel(source: Path, target: Path, modules: set[str]) -> str:

@@ -40,6 +40,7 @@ import { TEACH_HANDLERS } from "./worker-teach.js";
 import { TRAINING_HANDLERS } from "./worker-training.js";
 
 const PYODIDE = new URL("pyodide/", SITE).href;
+const prefetched = new Map(); // a site file -> the promise of its verified bytes, fetched while Pyodide starts
 
 // A loading stage began: it moves the progress bar from `fraction` towards `until` in about
 // `seconds` (how long the stage usually takes), and names what is happening.
@@ -64,18 +65,33 @@ async function boot() {
       fetchOk(SITE + "site.json", "text", "no-cache"),
     );
     worker.manifest = JSON.parse(site);
-    const pyodide = await step("runtime", "Starting Python (Pyodide, 14 MB)", [0.03, 0.7, 4], () =>
+    // Fetched while Pyodide starts, not after it: the package and the first network's weights
+    // (verified as ever; the page's first ModelRequest takes the weights from `prefetched`).
+    const { package: pkg, models: listed } = worker.manifest;
+    const packageBytes = fetchVerified(pkg.file, pkg.sha256);
+    packageBytes.catch(() => {}); // awaited below, where its error is reported
+    if (listed.length) {
+      const weights = fetchVerified(listed[0].file, listed[0].sha256);
+      weights.catch(() => {}); // awaited by useModel, where its error is reported
+      prefetched.set(listed[0].file, weights);
+    }
+    // NumPy's wheel too: loadPackage's own request for it then reads the browser's cache.
+    for (const name of Object.keys(worker.manifest.pyodide_slim ?? {}).filter((n) => n.endsWith(".whl"))) {
+      fetch(PYODIDE + name)
+        .then((response) => response.arrayBuffer())
+        .catch(() => {}); // only a head start: loadPackage fetches and checks it anyway
+    }
+    const pyodide = await step("runtime", "Starting Python (Pyodide, 13 MB)", [0.03, 0.7, 4], () =>
       loadPyodide({ indexURL: PYODIDE, fullStdLib: false }),
     );
     worker.pyodide = pyodide;
-    await step("numpy", "Loading NumPy (3 MB)", [0.7, 0.85, 1], async () => {
+    await step("numpy", "Loading NumPy (2 MB)", [0.7, 0.85, 1], async () => {
       const problems = [];
       await pyodide.loadPackage("numpy", { messageCallback: () => {}, errorCallback: (m) => problems.push(m) });
       if (!pyodide.loadedPackages.numpy) throw new Error(problems.join(" ") || "NumPy did not load");
     });
     await step("package", "Importing NumPy and the scratchnn package", [0.85, 0.95, 0.8], async () => {
-      const { file, sha256 } = worker.manifest.package;
-      const archive = await fetchVerified(file, sha256);
+      const archive = await packageBytes;
       pyodide.unpackArchive(archive, "zip", { extractDir: "/home/pyodide/scratchnn-site" });
       pyodide.runPython("import sys; sys.path.insert(0, '/home/pyodide/scratchnn-site')");
       worker.browser = pyodide.pyimport("scratchnn.browser");
@@ -99,7 +115,9 @@ async function useModel({ name }) {
   if (!worker.models.has(name)) {
     const entry = worker.manifest.models.find((m) => m.name === name);
     if (!entry) throw new Error(`site.json lists no network named ${name}`);
-    const bytes = await fetchVerified(entry.file, entry.sha256);
+    const early = prefetched.get(entry.file);
+    prefetched.delete(entry.file); // once: a failed early fetch is tried again on Retry
+    const bytes = await (early ?? fetchVerified(entry.file, entry.sha256));
     worker.models.set(name, worker.browser.load_model(name, new TextDecoder().decode(bytes)));
   }
   const description = describe(worker.models.get(name));
