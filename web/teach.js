@@ -211,8 +211,10 @@ export class TeachPanel {
   async teach() {
     if (this.running || !this.digits?.n) return;
     this.showError(null);
+    const hadFocus = document.activeElement === $("teach-run");
     this.running = true;
     this.update();
+    if (hadFocus) $("teach-stop").focus(); // Learn is disabled while it runs: the keyboard stays in place
     this.setStatus("Starting…", 0);
     let answer;
     try {
@@ -222,6 +224,7 @@ export class TeachPanel {
       if (!error.lost) this.showError(`Could not learn from your digits: ${error.message}`);
       this.setStatus(this.countText(), 0);
       this.update();
+      if (hadFocus) $("teach-run").focus();
       return;
     }
     this.steps = answer.steps;
@@ -244,7 +247,9 @@ export class TeachPanel {
     if (message.digits) this.show(message.digits, false); // the same digits, read by the taught network
     if (message.reason === "error") this.showError(`Learning stopped: ${message.message}`);
     this.showSummary(message.reason);
+    const stopFocused = document.activeElement === $("teach-stop");
     this.update();
+    if (stopFocused || document.activeElement === document.body) $("teach-run").focus({ preventScroll: true });
   }
 
   showSummary(reason) {

@@ -142,3 +142,38 @@ def test_a_corrupted_stored_copy_is_kept_said_and_exportable(browser, server, tm
     app.page.click("#digits-clear")
     app.page.wait_for_function("() => localStorage.getItem('scratchnn.my-digits') === null")
     app.page.context.close()
+
+
+def tab_to(app: App, found: str, most: int = 80) -> None:
+    """Press Tab until ``found`` (a JavaScript condition on document.activeElement, ``e``) holds."""
+    for _ in range(most):
+        app.page.keyboard.press("Tab")
+        if app.page.evaluate(f"(() => {{ const e = document.activeElement; return {found}; }})()"):
+            return
+    raise AssertionError(f"Tab never reached {found}")
+
+
+def test_teaching_with_the_keyboard_alone(page: App):
+    """Paint a digit on the pad with the keys, keep it as a 7 and learn from it, keys only; the
+    keyboard's place is kept while Learn is disabled during the run."""
+    keys = page.page.keyboard
+    tab_to(page, "e.id === 'pad'")
+    for _ in range(14):
+        keys.press("ArrowUp")
+    keys.down("Shift")
+    for _ in range(18):
+        keys.press("ArrowDown")  # a vertical stroke: it reads as a 1
+    keys.up("Shift")
+    answer = page.wait_for_prediction()
+    assert answer["digit"] != 7
+    tab_to(page, "e.dataset.label === '7' && e.closest('#teach-labels') !== null")
+    keys.press("Enter")
+    page.page.wait_for_function("() => window.scratchnn.teach.digits.n === 1")
+    assert page.page.inner_text("#teach-add-note") == f"Kept as a 7 (it read {answer['digit']})."
+    tab_to(page, "e.id === 'teach-run'")
+    keys.press("Enter")
+    page.page.wait_for_function("() => window.scratchnn.teach.running")
+    assert page.page.evaluate("document.activeElement.id") == "teach-stop"
+    page.page.wait_for_function("() => !window.scratchnn.teach.running", timeout=300_000)
+    assert page.page.evaluate("document.activeElement.id") == "teach-run"
+    assert "0 read right before, 1 after" in page.page.inner_text("#teach-summary")
