@@ -177,3 +177,24 @@ def test_teaching_with_the_keyboard_alone(page: App):
     page.page.wait_for_function("() => !window.scratchnn.teach.running", timeout=300_000)
     assert page.page.evaluate("document.activeElement.id") == "teach-run"
     assert "0 read right before, 1 after" in page.page.inner_text("#teach-summary")
+
+
+def test_stop_ends_the_run_between_two_steps_and_keeps_what_it_learnt(page: App):
+    label, strokes = measure_teaching.STYLES["flat three"]
+    keep(page, measure_teaching.variant(strokes, random.Random(2)), label)
+    page.page.click("#teach-run")
+    page.page.wait_for_function(
+        "() => window.scratchnn.teach.events.some((e) => e.phase === 'progress')", timeout=120_000
+    )
+    page.page.click("#teach-stop")
+    page.page.wait_for_function("() => !window.scratchnn.teach.running", timeout=120_000)
+    result = page.page.evaluate(
+        "({steps: window.scratchnn.teach.result.steps, stopped: window.scratchnn.teach.result.stopped})"
+    )
+    assert result["stopped"] and 1 <= result["steps"] < 100
+    assert page.page.inner_text("#teach-status").startswith(f"Stopped after {result['steps']} steps.")
+    assert page.page.evaluate("window.scratchnn.state.model.name") == "yours"
+    # nothing runs on: no progress after the end
+    events = page.page.evaluate("window.scratchnn.teach.events.length")
+    page.wait_for_prediction()
+    assert page.page.evaluate("window.scratchnn.teach.events.length") == events
