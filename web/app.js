@@ -28,6 +28,7 @@ const state = {
   wanted: null, // the network on show when Python was restarted: loaded first again
   restartNote: "", // why Python was last restarted, when it was not the visitor's choice
   roundTrips: [], // the last 1,000 predictions' round trips (ms), for scripts/measure_demo.py
+  renderMs: [], // the main-thread time (ms) showing each of those answers, for benchmarks/live_answer.py
 };
 
 let announceReady;
@@ -146,8 +147,10 @@ async function predictCanvas() {
   result.round_trip_ms = performance.now() - sent;
   if (!result.empty) state.roundTrips = [...state.roundTrips.slice(-999), result.round_trip_ms];
   state.result = result;
+  const rendering = performance.now();
   showPrediction(result, !pad.active && !state.dirty); // announced once per finished stroke, not while the pen moves
   showTiming(result.empty ? null : result.round_trip_ms, result.python_ms);
+  if (!result.empty) state.renderMs = [...state.renderMs.slice(-999), performance.now() - rendering];
   explorer.follow(result);
   teach.predicted();
   return result;

@@ -1,6 +1,8 @@
 // Showing what the worker answered: the big digit, ten bars, the 28x28 input, the hidden units.
 // Every number shown comes from Python; this module only turns numbers into pixels and text.
 
+import { orderValues } from "./order.js";
+
 const $ = (id) => document.getElementById(id);
 const FEW = 48; // hidden units shown until "Show all": the most active ones for the drawing
 const percent = (p) => `${(p * 100).toFixed(p >= 0.995 || p < 0.1 ? 0 : 1)}%`;
@@ -44,14 +46,15 @@ export function showPrediction(result, announce = true) {
     const p = probabilities[digit];
     const item = items[digit];
     item.querySelector(".bar-fill").style.width = result.empty ? "0%" : `${p * 100}%`;
-    item.querySelector(".bar-value").textContent = result.empty ? "–" : percent(p);
+    setText(item.querySelector(".bar-value"), result.empty ? "–" : percent(p));
     item.classList.toggle("top", digit === result.digit);
-    item.setAttribute("aria-label", result.empty ? `${digit}: no drawing` : `${digit}: ${percent(p)}`);
+    const label = result.empty ? `${digit}: no drawing` : `${digit}: ${percent(p)}`;
+    if (item.getAttribute("aria-label") !== label) item.setAttribute("aria-label", label);
   }
   const digit = $("digit");
-  digit.textContent = result.empty ? "?" : String(result.digit);
+  setText(digit, result.empty ? "?" : String(result.digit));
   digit.classList.toggle("empty", result.empty);
-  $("confidence").textContent = result.empty ? "draw a digit" : `${percent(probabilities[result.digit])} sure`;
+  setText($("confidence"), result.empty ? "draw a digit" : `${percent(probabilities[result.digit])} sure`);
   if (announce)
     say(result.empty ? "Nothing drawn." : `It reads ${result.digit}, ${percent(probabilities[result.digit])} sure.`);
   showSeen(result.image);
@@ -114,9 +117,21 @@ export function drawBytes(canvas, pixels) {
   context.putImageData(picture, 0, 0);
 }
 
-// What the tiles show: the network's first-layer images (drawn when a tile is first on show: a
-// network of 2,048 units would otherwise keep the page busy for a second) and the last activations.
-const shown = { filters: null, drawn: new Uint8Array(0), activation: null };
+// The tiles of "Inside the network", kept from one answer to the next so that an answer changes
+// only what it changes (issue 15, item 6): for tile k, its elements, whether its picture is drawn
+// for the current filters (drawn when first on show: 2,048 tiles would take a second), and what
+// it shows now (its CSS order, its bar's level, its title).
+const tiles = {
+  filters: null, // H x 784 bytes: the first-layer weights as pictures (page.describe)
+  figures: [], // tile k's <figure>: a canvas and a meter
+  drawn: new Uint8Array(0), // 1 once tile k's picture shows the current filters
+  order: [], // tile k's CSS order (null: none yet)
+  level: [], // the activation level tile k's bar and glow show (0 at first, as the CSS says)
+  title: [], // tile k's title
+  onShow: [], // the units whose tiles are on show, in the order laid out
+  activation: null, // the last answer's {levels, values, order}
+};
+const BAR_STEP = 1 / 256; // a level change smaller than this moves no bar by a pixel (all are < 176 px)
 
 /** One tile per hidden unit: its first-layer weights as a 28x28 picture, and an activation bar. */
 export function showModel(description) {
@@ -124,14 +139,18 @@ export function showModel(description) {
   units.replaceChildren();
   units.dataset.hidden = String(description.hidden);
   units.classList.toggle("few", description.hidden <= 16);
-  shown.filters = description.filters;
-  shown.drawn = new Uint8Array(description.hidden);
-  shown.activation = null;
-  const tiles = document.createDocumentFragment();
-  for (let k = 0; k < description.hidden; k++) {
+  const H = description.hidden;
+  tiles.filters = description.filters;
+  tiles.drawn = new Uint8Array(H);
+  tiles.order = new Array(H).fill(null);
+  tiles.level = new Array(H).fill(0);
+  tiles.title = Array.from({ length: H }, (_, k) => `hidden unit ${k + 1}`);
+  tiles.onShow = [];
+  tiles.activation = null;
+  tiles.figures = tiles.title.map((title) => {
     const tile = document.createElement("figure");
     tile.className = "unit";
-    tile.title = `hidden unit ${k + 1}`;
+    tile.title = title;
     tile.hidden = true; // showFew shows (and draws) the tiles on show
     const canvas = document.createElement("canvas");
     canvas.width = 28;
@@ -140,9 +159,9 @@ export function showModel(description) {
     meter.className = "unit-meter";
     meter.innerHTML = "<span></span>";
     tile.append(canvas, meter);
-    tiles.append(tile);
-  }
-  units.append(tiles);
+    return tile;
+  });
+  units.append(...tiles.figures);
   showFew();
   const accuracy = description.test_accuracy
     ? `, ${(description.test_accuracy * 100).toFixed(1)}% on MNIST's test set`
@@ -153,63 +172,94 @@ export function showModel(description) {
 /** New first-layer weights for the tiles there are (while training): the tiles on show are
  * redrawn now, the others when they are shown. */
 export function updateFilters(description) {
-  shown.filters = description.filters;
-  shown.drawn.fill(0);
+  tiles.filters = description.filters;
+  tiles.drawn.fill(0);
   showFew();
 }
 
 /** Hidden unit k's 784 first-layer weights (bytes, see page.describe) as its tile's picture. */
-function drawFilter(canvas, k) {
-  const ctx = canvas.getContext("2d");
+function drawFilter(k) {
+  const ctx = tiles.figures[k].firstElementChild.getContext("2d");
   const pixels = ctx.createImageData(28, 28);
   const data = pixels.data;
   for (let i = 0; i < 784; i++) {
-    const [r, g, b] = PALETTE[shown.filters[k * 784 + i]];
+    const [r, g, b] = PALETTE[tiles.filters[k * 784 + i]];
     data[i * 4] = r;
     data[i * 4 + 1] = g;
     data[i * 4 + 2] = b;
     data[i * 4 + 3] = 255;
   }
   ctx.putImageData(pixels, 0, 0);
-  shown.drawn[k] = 1;
+  tiles.drawn[k] = 1;
 }
 
-/** Each unit's activation under its tile; the tiles are laid out most active first (CSS order,
- * so the elements stay in unit order) and only the first FEW are shown unless "Show all". */
+/** Each unit's activation under its tile (`levels`: A1 / max(A1), `values`: A1); the tiles are
+ * laid out in `order`, most active first, and only the first FEW are shown unless "Show all". */
 function showActivations(levels, values, order) {
-  if ($("units").children.length !== levels.length) return;
-  const rank = new Array(order.length);
-  order.forEach((k, r) => (rank[k] = r));
-  shown.activation = { levels, values, rank };
-  $("units").dataset.order = order.slice(0, FEW).join(",");
+  if (tiles.figures.length !== levels.length) return;
+  tiles.activation = { levels, values, order };
+  setData($("units"), "order", order.slice(0, FEW).join(","));
   showFew();
 }
 
-/** Show the FEW most active tiles (or all), each drawn and with its activation; hide the rest.
- * Only the tiles on show are touched beyond their `hidden`. */
+/** Show the FEW most active tiles (or all), most active first, and hide the rest. Only what
+ * differs from what is shown is written: a tile's `hidden` when it comes or goes, its CSS order
+ * when it must move (orderValues: the fewest changes), its bar when it moves by a pixel, its
+ * title when its text changes; a picture is drawn only when new weights are first on show. */
 function showFew() {
-  const units = $("units");
-  const all = units.dataset.all === "true";
-  const tiles = units.querySelectorAll(".unit");
-  const activation = shown.activation;
-  tiles.forEach((tile, k) => {
-    const rank = activation ? activation.rank[k] : k;
-    const visible = all || rank < FEW;
-    if (tile.hidden === visible) tile.hidden = !visible;
-    if (!visible) return;
-    tile.style.order = String(rank);
-    if (!shown.drawn[k]) drawFilter(tile.firstElementChild, k);
-    if (!activation) return;
-    tile.style.setProperty("--level", String(activation.levels[k]));
-    tile.lastElementChild.firstElementChild.style.width = `${activation.levels[k] * 100}%`;
-    tile.title = `hidden unit ${k + 1}: activation ${activation.values[k].toFixed(2)}`;
+  const all = $("units").dataset.all === "true";
+  const H = tiles.figures.length;
+  const ranking = tiles.activation ? tiles.activation.order : [...Array(H).keys()];
+  const onShow = all ? ranking : ranking.slice(0, FEW);
+  const showing = new Uint8Array(H);
+  for (const k of onShow) showing[k] = 1;
+  for (const k of tiles.onShow) if (!showing[k]) tiles.figures[k].hidden = true;
+  for (const k of onShow) {
+    if (tiles.figures[k].hidden) tiles.figures[k].hidden = false;
+    if (!tiles.drawn[k]) drawFilter(k);
+    if (tiles.activation) showActivation(k);
+  }
+  const values = orderValues(onShow.map((k) => tiles.order[k]));
+  onShow.forEach((k, i) => {
+    if (values[i] === tiles.order[k]) return;
+    tiles.order[k] = values[i];
+    tiles.figures[k].style.order = String(values[i]);
   });
+  tiles.onShow = onShow;
   const toggle = $("units-toggle");
-  toggle.hidden = tiles.length <= FEW;
-  toggle.textContent = all ? `Show the ${FEW} most active` : `Show all ${tiles.length}`;
-  toggle.setAttribute("aria-expanded", String(all));
-  $("units-note").textContent =
-    tiles.length <= FEW ? "" : all ? "All units, most active first." : `The ${FEW} units most active for your drawing.`;
+  if (toggle.hidden !== H <= FEW) toggle.hidden = H <= FEW;
+  setText(toggle, all ? `Show the ${FEW} most active` : `Show all ${H}`);
+  if (toggle.getAttribute("aria-expanded") !== String(all)) toggle.setAttribute("aria-expanded", String(all));
+  setText(
+    $("units-note"),
+    H <= FEW ? "" : all ? "All units, most active first." : `The ${FEW} units most active for your drawing.`,
+  );
+}
+
+/** Unit k's activation on its tile: the bar's length and the glow (both from --level, see
+ * style.css), and the title with A1[k]. */
+function showActivation(k) {
+  const { levels, values } = tiles.activation;
+  const level = levels[k];
+  const shown = tiles.level[k];
+  if (level !== shown && (Math.abs(level - shown) >= BAR_STEP || level === 0 || level === 1)) {
+    tiles.level[k] = level;
+    tiles.figures[k].style.setProperty("--level", String(level));
+  }
+  const title = `hidden unit ${k + 1}: activation ${values[k].toFixed(2)}`;
+  if (title !== tiles.title[k]) {
+    tiles.title[k] = title;
+    tiles.figures[k].title = title;
+  }
+}
+
+/** Set an element's text only when it differs (a write makes the browser lay it out again). */
+function setText(element, text) {
+  if (element.textContent !== text) element.textContent = text;
+}
+
+function setData(element, key, value) {
+  if (element.dataset[key] !== value) element.dataset[key] = value;
 }
 
 export function toggleAllUnits() {
