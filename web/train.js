@@ -179,6 +179,8 @@ class TrainingPanel {
     this.pretrained ??= this.app.state.model?.name ?? "default";
     const continuing = mode === "continue";
     const keepChart = continuing && this.app.state.model?.name === YOURS && this.lineage;
+    const pressed = document.activeElement; // Train or Continue: disabled while it runs
+    const hadFocus = pressed === $("train-scratch") || pressed === $("train-continue");
     this.setBusy(true);
     this.setStatus(continuing ? "Preparing to continue…" : "Preparing…", 0);
     let answer;
@@ -188,6 +190,7 @@ class TrainingPanel {
       this.showError(error.message);
       this.setStatus(this.last ? this.statusText(this.last) : "Not training", this.last ? 1 : 0);
       this.setBusy(false);
+      if (hadFocus) pressed.focus();
       return;
     }
     this.running = true;
@@ -202,6 +205,7 @@ class TrainingPanel {
     this.earlierMarks = this.chart.marks.slice();
     this.lineage = true;
     this.setBusy(true);
+    if (hadFocus) $("train-pause").focus(); // the keyboard's place: beside Stop, not lost on <body>
     this.showNetwork(answer.model, true);
     this.setStatus(`Epoch 1 of ${answer.settings.epochs}: starting`, 0);
   }
@@ -337,7 +341,10 @@ class TrainingPanel {
       this.showError(message);
     }
     this.showSpeed(progress);
+    const steering = ["train-stop", "train-pause", "train-step"].map($);
+    const lost = document.activeElement === document.body || steering.includes(document.activeElement);
     this.setBusy(false);
+    if (lost) $("train-scratch").focus({ preventScroll: true }); // its buttons are disabled again
     this.keep();
   }
 

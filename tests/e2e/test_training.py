@@ -839,3 +839,19 @@ def test_pause_holds_the_run_step_takes_one_batch_resume_goes_on_and_stop_ends_i
     assert fresh.page.inner_text("#train-pause") == "Pause"
     assert fresh.page.locator("#train-scratch").is_enabled()
     assert fresh.console_errors == []
+
+
+def test_the_keyboard_keeps_its_place_while_a_run_disables_train(fresh: App):
+    """Enter on Train from scratch: while it runs (the button disabled) focus is on Pause, beside
+    Stop; at the end it is back on Train, never lost on <body>."""
+    fill(fresh, hidden=16, lr="0.05", epochs=1, batch=64)
+    before = ends(fresh)
+    fresh.page.focus("#train-scratch")
+    fresh.page.keyboard.press("Enter")
+    fresh.page.wait_for_function("() => window.scratchnn.training.running")
+    assert fresh.page.evaluate("document.activeElement.id") == "train-pause"
+    fresh.page.wait_for_function(
+        f"() => window.scratchnn.training.events.filter((e) => e.phase === 'end').length > {before}", timeout=120_000
+    )
+    fresh.page.wait_for_function("() => !window.scratchnn.training.running")
+    assert fresh.page.evaluate("document.activeElement.id") == "train-scratch"
