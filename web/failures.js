@@ -181,7 +181,7 @@ export class FailuresPanel {
   mistakeButton(k, indices, truths, predicted, confidence, images) {
     const button = document.createElement("button");
     button.type = "button";
-    button.className = "mistake";
+    button.className = "mistake digit-tile";
     const sure = percent(confidence[k]);
     button.dataset.index = String(indices[k]);
     const canvas = document.createElement("canvas");

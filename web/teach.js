@@ -159,7 +159,7 @@ export class TeachPanel {
     const tiles = [];
     for (let k = 0; k < n; k++) {
       const tile = document.createElement("div");
-      tile.className = "my-digit";
+      tile.className = "my-digit digit-tile";
       tile.setAttribute("role", "listitem");
       const pixels = images.subarray(k * 784, (k + 1) * 784);
       const picture = document.createElement("button");
