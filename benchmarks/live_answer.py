@@ -7,16 +7,17 @@ showing it, for the page's view.js against an earlier view.js, in the same run, 
 The old code path is the git version ``--baseline`` of web/view.js served from a second copy of
 the same build (only view.js differs, and a rule appended to style.css gives the tiles' bars
 their old CSS; site.json is rewritten to match), so both pages run the same app.js, worker and
-Python. Each page draws the same strokes with the mouse in headless
-Chromium (1280x900), one page after the other, stroke by stroke. Per answer, the page records
-``state.roundTrips`` (request to answer, ms) and ``state.renderMs`` (performance.now() around
-showPrediction and showTiming in app.js: the JavaScript that shows the answer). The browser
-then recalculates styles and lays the page out for what that JavaScript changed, outside that
-measure: Chromium's own counters (CDP Performance.getMetrics, RecalcStyleDuration +
-LayoutDuration) over each stroke, divided by the stroke's answers, give that part. Medians over
-the answers (the style and layout figure: over the strokes), for the default network (512
-hidden units) and the largest of the page's (best, 800), with the 48 most active tiles shown
-and with "Show all".
+Python. Each page draws the same strokes with the mouse in headless Chromium (1280x900), one
+page after the other, stroke by stroke. Per answer, the page records ``state.roundTrips``
+(request to answer, ms) and ``state.renderMs`` (performance.now() around showPrediction and
+showTiming in app.js: the JavaScript that shows the answer). The browser then recalculates
+styles and lays the page out for what that JavaScript changed, outside that measure:
+Chromium's own counters (CDP Performance.getMetrics) over each stroke, divided by the stroke's
+answers, give that part (RecalcStyleDuration + LayoutDuration) and the main thread's whole time
+per answer (TaskDuration: the mouse's events and the pad's drawing too, the same for both).
+Medians over the answers (the per-stroke figures: over the strokes), for the default network
+(512 hidden units) and the largest of the page's (best, 800), with the 48 most active tiles
+shown and with "Show all".
 """
 
 from __future__ import annotations
@@ -77,10 +78,11 @@ class Page:
         self.cdp = self.context.new_cdp_session(self.page)
         self.cdp.send("Performance.enable")
 
-    def counters(self) -> float:
-        """Seconds Chromium has spent recalculating styles and laying out this page so far."""
+    def counters(self) -> tuple[float, float]:
+        """Seconds Chromium has spent on this page's main thread so far: recalculating styles and
+        laying out, and on every task (input, scripts, rendering, painting)."""
         metrics = {m["name"]: m["value"] for m in self.cdp.send("Performance.getMetrics")["metrics"]}
-        return metrics["RecalcStyleDuration"] + metrics["LayoutDuration"]
+        return metrics["RecalcStyleDuration"] + metrics["LayoutDuration"], metrics["TaskDuration"]
 
     def use(self, network: str, show_all: bool) -> None:
         self.page.evaluate(f"window.scratchnn.useModel({network!r})")
@@ -90,9 +92,9 @@ class Page:
         if (self.page.locator("#units").get_attribute("data-all") == "true") != show_all:
             self.page.locator("#units-toggle").click()
 
-    def stroke(self, points: list[tuple[float, float]]) -> tuple[list[float], list[float], float]:
-        """Clear the pad, draw ``points``; the stroke's round trips, render times (ms) and the
-        style and layout time per answer (ms)."""
+    def stroke(self, points: list[tuple[float, float]]) -> tuple[list[float], list[float], float, float]:
+        """Clear the pad, draw ``points``; the stroke's round trips and render times (ms), and its
+        style and layout time and its main-thread time, per answer (ms)."""
         self.page.evaluate("window.scratchnn.pad.clear()")
         self.page.wait_for_function(ANSWERED, timeout=60_000)
         self.page.evaluate("window.scratchnn.state.roundTrips = []; window.scratchnn.state.renderMs = []")
@@ -108,9 +110,10 @@ class Page:
         self.page.mouse.up()
         self.page.wait_for_function(ANSWERED, timeout=60_000)
         self.page.evaluate("new Promise((done) => requestAnimationFrame(() => setTimeout(done, 50)))")  # laid out
-        layout_ms = (self.counters() - before) * 1000
+        after = self.counters()
         trips, render = self.page.evaluate("[window.scratchnn.state.roundTrips, window.scratchnn.state.renderMs]")
-        return trips, render, layout_ms / max(len(render), 1)
+        answers = max(len(render), 1)
+        return trips, render, (after[0] - before[0]) * 1000 / answers, (after[1] - before[1]) * 1000 / answers
 
 
 def median(values: list[float]) -> float:
@@ -129,14 +132,15 @@ def run(site: Path, old_site: Path, strokes: int) -> list[dict]:
                 for page in pages:
                     page.use(network, show_all)
                 seen: dict[str, dict[str, list[float]]] = {
-                    page.name: {"trip": [], "render": [], "layout": []} for page in pages
+                    page.name: {"trip": [], "render": [], "layout": [], "task": []} for page in pages
                 }
                 for i in range(strokes):
                     for page in pages if i % 2 == 0 else pages[::-1]:  # alternate who goes first
-                        trips, render, layout = page.stroke(STROKES[i % len(STROKES)])
+                        trips, render, layout, task = page.stroke(STROKES[i % len(STROKES)])
                         seen[page.name]["trip"] += trips
                         seen[page.name]["render"] += render
                         seen[page.name]["layout"].append(layout)
+                        seen[page.name]["task"].append(task)
                 rows.append({"network": network, "all": show_all, **seen})
                 print(format_row(rows[-1]), flush=True)
         browser.close()
@@ -147,15 +151,17 @@ def format_row(row: dict) -> str:
     old, new = row["old"], row["new"]
     answers = f"{len(old['render']):>4}/{len(new['render']):<4}"
     cells = [f"{row['network']:<8}", f"{'all' if row['all'] else '48':>5}", answers]
-    for key in ("trip", "render", "layout"):
+    for key in ("trip", "render", "layout", "task"):
         a, b = median(old[key]), median(new[key])
         cells.append(f"{a:7.2f} {b:7.2f} {b / a if a else float('nan'):5.2f}")
     return "  ".join(cells)
 
 
 HEADER = (
-    "network   tiles  answers    round trip (ms)        render JS (ms)         style+layout (ms)\n"
+    "network   tiles  answers    round trip (ms)        render JS (ms)         style+layout (ms)"
+    "      main thread (ms)\n"
     "                 old/new    old     new   new/old  old     new   new/old  old     new   new/old"
+    "  old     new   new/old"
 )
 
 

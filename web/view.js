@@ -131,7 +131,16 @@ const tiles = {
   onShow: [], // the units whose tiles are on show, in the order laid out
   activation: null, // the last answer's {levels, values, order}
 };
-const BAR_STEP = 1 / 256; // a level change smaller than this moves no bar by a pixel (all are < 176 px)
+
+// A bar's length in device pixels, measured whenever the tiles' grid changes size (a
+// ResizeObserver runs after layout, so measuring there costs no layout of its own): a level
+// change of less than one pixel of it is not drawn. Until measured: more than any bar (< 176 px).
+let barPixels = 512;
+const barWatcher = new ResizeObserver(() => {
+  const meter = tiles.onShow.length ? tiles.figures[tiles.onShow[0]].lastElementChild : null;
+  const width = meter ? meter.getBoundingClientRect().width : 0;
+  if (width > 0) barPixels = width * window.devicePixelRatio;
+});
 
 /** One tile per hidden unit: its first-layer weights as a 28x28 picture, and an activation bar. */
 export function showModel(description) {
@@ -162,6 +171,7 @@ export function showModel(description) {
     return tile;
   });
   units.append(...tiles.figures);
+  barWatcher.observe(units);
   showFew();
   const accuracy = description.test_accuracy
     ? `, ${(description.test_accuracy * 100).toFixed(1)}% on MNIST's test set`
@@ -204,7 +214,7 @@ function showActivations(levels, values, order) {
 
 /** Show the FEW most active tiles (or all), most active first, and hide the rest. Only what
  * differs from what is shown is written: a tile's `hidden` when it comes or goes, its CSS order
- * when it must move (orderValues: the fewest changes), its bar when it moves by a pixel, its
+ * when it must move (orderValues: the fewest changes), its bar when it moves by a pixel or more, its
  * title when its text changes; a picture is drawn only when new weights are first on show. */
 function showFew() {
   const all = $("units").dataset.all === "true";
@@ -242,7 +252,7 @@ function showActivation(k) {
   const { levels, values } = tiles.activation;
   const level = levels[k];
   const shown = tiles.level[k];
-  if (level !== shown && (Math.abs(level - shown) >= BAR_STEP || level === 0 || level === 1)) {
+  if (level !== shown && (Math.abs(level - shown) * barPixels >= 1 || level === 0 || level === 1)) {
     tiles.level[k] = level;
     tiles.figures[k].style.setProperty("--level", String(level));
   }

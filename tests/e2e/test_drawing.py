@@ -138,7 +138,7 @@ def test_inside_shows_the_most_active_units_first_and_all_on_request(blank: App)
     top = result["order"][0]
     assert result["hidden"][top] == max(result["hidden"])
     tiles = "[...document.querySelectorAll('#units .unit')]"
-    places = page.evaluate(f"() => {tiles}.map((t) => [t.offsetTop, t.offsetLeft])")
+    places = page.evaluate(f"() => {tiles}.map((t) => [t.getBoundingClientRect().top, t.getBoundingClientRect().left])")
     assert places[top] == min(places[k] for k in result["order"][:48])
     if hidden > 48:
         page.click("#units-toggle")
