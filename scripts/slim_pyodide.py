@@ -14,6 +14,11 @@ proves nothing the package needs is gone:
 - ``slim_wheel``: NumPy's wheel with the same modules kept (.py and extension modules): none of
   f2py, fft, polynomial, ma, lapack_lite, the C test modules...; no typing stubs (.pyi), Cython
   or C headers (.pxd, include/), static library (lib/); its RECORD rewritten to list what is left;
+- ``after_ready``: NumPy's ``numpy/random/`` taken out of the wheel into an archive of its own
+  (numpy-random.zip, 0.56 MB gzip), which the worker fetches and unpacks into site-packages just
+  after the page is ready: ``import numpy`` loads numpy.random only when it is first used (numpy's
+  ``__getattr__``), and the first answers (a network, a drawing read) never use it; training,
+  a new network, teaching and "Show me a test digit" do, and wait for it (web/worker.js);
 - ``slim_lock``: pyodide-lock.json with the one package the page loads, NumPy, and the slim
   wheel's SHA-256 (Pyodide checks the wheel against it).
 
@@ -41,6 +46,8 @@ DATE = (1980, 1, 1, 0, 0, 0)  # the earliest a zip can say: every entry gets it
 # NumPy's parts that are never modules anyone imports, dropped wherever they are.
 WHEEL_NEVER = (".pyi", ".pxd", "/py.typed")
 WHEEL_NEVER_FOLDERS = ("/tests/", "/_examples/", "numpy/_core/include/", "numpy/_core/lib/")
+AFTER_READY = "numpy/random/"  # out of the wheel, into its own archive, fetched after the page is ready
+AFTER_READY_ARCHIVE = "numpy-random.zip"  # beside the wheel; unpacked into site-packages as it is
 
 
 class SlimError(RuntimeError):
@@ -139,8 +146,9 @@ def wheel_keeps(path: str, modules: set[str]) -> bool:
     return package in modules
 
 
-def slim_wheel(source: Path, target: Path, modules: set[str]) -> str:
-    """NumPy's wheel ``source`` -> ``target`` without what ``wheel_keeps`` drops, its RECORD
+def slim_wheel(source: Path, target: Path, modules: set[str], leave_out: str | None = None) -> str:
+    """NumPy's wheel ``source`` -> ``target`` without what ``wheel_keeps`` drops nor the files
+    under ``leave_out`` (a folder, e.g. AFTER_READY: shipped apart, see ``after_ready``), its RECORD
     listing what is left (each file's SHA-256 and size, as the wheel format says); returns the
     new wheel's SHA-256."""
     kept: dict[str, bytes] = {}
@@ -148,6 +156,8 @@ def slim_wheel(source: Path, target: Path, modules: set[str]) -> str:
     with zipfile.ZipFile(source) as stock:
         for info in stock.infolist():
             if info.is_dir() or not wheel_keeps(info.filename, modules):
+                continue
+            if leave_out is not None and info.filename.startswith(leave_out):
                 continue
             if info.filename.endswith(".dist-info/RECORD"):
                 record = info.filename
@@ -163,6 +173,21 @@ def slim_wheel(source: Path, target: Path, modules: set[str]) -> str:
     return write_zip(target, kept)
 
 
+def after_ready(source: Path, target: Path, modules: set[str], folder: str = AFTER_READY) -> str:
+    """The files of NumPy's wheel ``source`` under ``folder`` that ``wheel_keeps`` keeps -> a zip at
+    ``target`` with the same names (numpy/random/...), to unpack into site-packages beside the
+    slim wheel (``slim_wheel(..., leave_out=folder)``); returns its SHA-256."""
+    with zipfile.ZipFile(source) as stock:
+        kept = {
+            info.filename: stock.read(info)
+            for info in stock.infolist()
+            if info.filename.startswith(folder) and not info.is_dir() and wheel_keeps(info.filename, modules)
+        }
+    if folder + "__init__.py" not in kept:
+        raise SlimError(f"{source} holds no {folder}__init__.py (or it was not recorded as imported)")
+    return write_zip(target, kept)
+
+
 def slim_lock(lock: dict, packages: dict[str, str]) -> dict:
     """Pyodide's lock file holding only ``packages`` (name -> the SHA-256 of the wheel shipped)."""
     return {
@@ -174,7 +199,8 @@ def slim_lock(lock: dict, packages: dict[str, str]) -> dict:
 def slim_pyodide(folder: Path, packages: tuple[str, ...], modules: set[str] | None = None) -> dict[str, str]:
     """Replace, in ``folder`` (a copy of Pyodide's core and the stock wheels of ``packages``, each
     already checked against its pinned SHA-256), python_stdlib.zip, the wheels and
-    pyodide-lock.json by their slim versions; returns file name -> SHA-256 of the slim files."""
+    pyodide-lock.json by their slim versions, NumPy's numpy/random/ moved from its wheel to
+    AFTER_READY_ARCHIVE; returns file name -> SHA-256 of the slim files (that archive too)."""
     if modules is None:
         modules = recorded_modules() | page_imports(HERE.parent / "python")
     lock = json.loads((folder / "pyodide-lock.json").read_text())
@@ -184,7 +210,9 @@ def slim_pyodide(folder: Path, packages: tuple[str, ...], modules: set[str] | No
         file_name = lock["packages"][name]["file_name"]
         if name != "numpy":
             raise SlimError(f"slim_pyodide knows how to slim numpy's wheel, not {name}'s")
-        wheels[name] = shipped[file_name] = slim_wheel(folder / file_name, folder / file_name, modules)
+        wheel = folder / file_name
+        shipped[AFTER_READY_ARCHIVE] = after_ready(wheel, folder / AFTER_READY_ARCHIVE, modules)  # first: reads it
+        wheels[name] = shipped[file_name] = slim_wheel(wheel, wheel, modules, leave_out=AFTER_READY)
     (folder / "pyodide-lock.json").write_text(json.dumps(slim_lock(lock, wheels), indent=1, sort_keys=True) + "\n")
     shipped["pyodide-lock.json"] = hashlib.sha256((folder / "pyodide-lock.json").read_bytes()).hexdigest()
     return shipped

@@ -127,9 +127,10 @@ def test_every_pyodide_file_the_site_ships_is_pinned_or_slimmed_and_listed(site:
     """Pyodide's own files as pinned; the slimmed ones (made from pinned originals) as site.json says."""
     shipped = {path.name: hashlib.sha256(path.read_bytes()).hexdigest() for path in (site / "pyodide").iterdir()}
     slim = json.loads((site / "site.json").read_text())["pyodide_slim"]
-    assert set(slim) == {"python_stdlib.zip", "pyodide-lock.json", *(n for n in shipped if n.endswith(".whl"))}
+    wheels = [n for n in shipped if n.endswith(".whl")]
+    assert set(slim) == {"python_stdlib.zip", "pyodide-lock.json", "numpy-random.zip", *wheels}
     assert shipped == {**build_site.PYODIDE_SHA256, **slim}
-    for name in slim:
+    for name in set(slim) - {"numpy-random.zip"}:  # made from the wheel, it has no pin of its own
         assert slim[name] != build_site.PYODIDE_SHA256[name], f"{name} was not slimmed"
     assert set(build_site.PYODIDE_CORE) < set(shipped)
 
@@ -337,7 +338,7 @@ def test_the_version_changes_exactly_when_a_file_of_the_site_does(site: Path, tm
 def test_the_slim_files_are_the_same_bytes_every_build(site: Path, tmp_path: Path):
     again = tmp_path / "again"
     build_site.write_pyodide(again, build_site.default_wheels(), None)
-    for name in ("python_stdlib.zip", "pyodide-lock.json", WHEEL):
+    for name in ("python_stdlib.zip", "pyodide-lock.json", WHEEL, "numpy-random.zip"):
         assert (again / name).read_bytes() == (site / "pyodide" / name).read_bytes(), name
 
 
@@ -361,8 +362,9 @@ def test_the_slim_wheel_keeps_every_recorded_numpy_module_and_drops_the_unused_p
         contents = {name: wheel.read(name) for name in names}
     modules = {slim_pyodide.module_name(name) for name in names}
     recorded = {m for m in slim_pyodide.recorded_modules() if m == "numpy" or m.startswith("numpy.")}
-    assert recorded <= modules
-    assert {"numpy.random", "numpy.random._generator", "numpy.linalg._umath_linalg", "numpy.testing"} <= modules
+    assert {m for m in recorded if not m.startswith("numpy.random")} <= modules  # numpy.random: apart
+    assert {"numpy.linalg._umath_linalg", "numpy.testing"} <= modules
+    assert not any(name.startswith("numpy/random/") for name in names)  # in numpy-random.zip
     for gone in ("numpy/f2py/", "numpy/fft/", "numpy/polynomial/", "numpy/ma/", "numpy/_core/include/", "/tests/"):
         assert not any(gone in "/" + name for name in names), gone
     assert not any(name.endswith((".pyi", ".pxd")) for name in names)
@@ -405,3 +407,64 @@ def test_slimming_something_that_is_not_pyodide_is_refused_with_a_message(tmp_pa
         slim_pyodide.slim_wheel(not_numpy, tmp_path / "out.whl", {"numpy"})
     with pytest.raises(slim_pyodide.SlimError, match="holds none of the recorded modules"):
         slim_pyodide.slim_stdlib(not_numpy, tmp_path / "out.zip", {"json"})
+
+
+# --- numpy.random after ready: its own archive, fetched by the worker once the page is ready ---
+
+
+def test_numpy_random_is_an_archive_of_its_own_listed_with_its_sha256(site: Path):
+    """site.json's numpy_random names the archive, its SHA-256 and size (the worker checks them);
+    it holds numpy/random/ as the stock wheel does (each file's bytes), every recorded
+    numpy.random module, no stubs, Cython headers or tests, with the fixed dates."""
+    import slim_pyodide
+
+    entry = json.loads((site / "site.json").read_text())["numpy_random"]
+    assert entry["file"] == "pyodide/numpy-random.zip" and entry["modules"] == "numpy.random"
+    data = (site / entry["file"]).read_bytes()
+    assert (entry["sha256"], entry["bytes"]) == (hashlib.sha256(data).hexdigest(), len(data))
+    with zipfile.ZipFile(build_site.default_wheels() / WHEEL) as stock:
+        original = {name: stock.read(name) for name in stock.namelist() if name.startswith("numpy/random/")}
+    with zipfile.ZipFile(site / entry["file"]) as archive:
+        names = archive.namelist()
+        assert {info.date_time for info in archive.infolist()} == {slim_pyodide.DATE}
+        assert all(archive.read(name) == original[name] for name in names)
+    assert all(name.startswith("numpy/random/") for name in names)
+    recorded = {m for m in slim_pyodide.recorded_modules() if m == "numpy.random" or m.startswith("numpy.random.")}
+    assert recorded <= {slim_pyodide.module_name(name) for name in names}
+    assert {"numpy.random._generator", "numpy.random._pcg64", "numpy.random.mtrand"} <= recorded
+    assert not any(name.endswith((".pyi", ".pxd")) or "/tests/" in name or "/_examples/" in name for name in names)
+
+
+def test_the_wheel_and_the_archive_together_hold_what_a_wheel_without_the_split_holds(site: Path, tmp_path: Path):
+    """Nothing lost between the two: every file the wheel would keep is in one of them, once."""
+    import slim_pyodide
+
+    whole = tmp_path / WHEEL
+    slim_pyodide.slim_wheel(build_site.default_wheels() / WHEEL, whole, slim_pyodide.recorded_modules())
+    with zipfile.ZipFile(whole) as z:
+        expected = {n for n in z.namelist() if not n.endswith("RECORD")}
+    with zipfile.ZipFile(site / "pyodide" / WHEEL) as wheel, zipfile.ZipFile(site / "pyodide/numpy-random.zip") as z:
+        first, later = set(wheel.namelist()) - {"numpy-2.0.2.dist-info/RECORD"}, set(z.namelist())
+    assert first.isdisjoint(later) and first | later == expected
+
+
+def test_the_first_answers_import_no_numpy_random():
+    """What the worker answers before numpy.random arrives (a network, a drawing, an input: its
+    FIRST_ANSWERS) imports none of it, in a fresh CPython (the Pyodide run checks it there too)."""
+    result = subprocess.run(
+        [sys.executable, str(ROOT / "tests" / "pyodide" / "first_answers.py"), str(ROOT)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert result.returncode == 0, result.stderr
+    assert "need no numpy.random" in result.stdout
+
+
+def test_the_worker_waits_for_numpy_random_except_for_the_first_answers():
+    """worker.js lets exactly model, predict and predict-input through before numpy.random is
+    unpacked (first_answers.py checks those need none of it); the rest waits."""
+    source = (ROOT / "web" / "worker.js").read_text()
+    match = re.search(r"const FIRST_ANSWERS = new Set\((\[[^\]]*\])\);", source)
+    assert match is not None
+    assert json.loads(match[1]) == ["model", "predict", "predict-input"]

@@ -9,6 +9,11 @@
  * corrupted or half-updated site gives an error naming the file, never a silent run of something
  * else. Pyodide's own files are checked when the site is built (their SHA-256s are pinned).
  *
+ * NumPy's numpy/random comes after "ready" (site.json's numpy_random, 0.56 MB gzip): the first
+ * answers never import it, so the page is ready sooner. Right after posting "ready" the worker
+ * fetches it in the background and unpacks it into site-packages; every request but "model",
+ * "predict" and "predict-input" waits for it (see FIRST_ANSWERS).
+ *
  * The messages are defined in python/scratchnn/browser/messages.py (mirrored in messages.js):
  * Page -> worker:  ModelRequest {type: "model", id, name}
  *                  PredictRequest {type: "predict", id, rgba: Uint8ClampedArray, width, height}
@@ -105,9 +110,40 @@ async function boot() {
     versions.pyodide = pyodide.version;
     const { models, weights_limits: limits } = worker.manifest;
     self.postMessage({ type: "ready", timings, versions, models, limits });
+    numpyRandom().catch(() => {}); // in the background; a request that needs it reports its error
   } catch (error) {
     self.postMessage({ type: "error", stage, message: String(error && error.message ? error.message : error) });
   }
+}
+
+let unpacked = null; // the promise that numpy/random is in site-packages (null: not started, or failed)
+let unpackError = null; // why the last try failed: the error of a request that needed it
+
+/** NumPy's numpy/random (site.json's numpy_random: an archive of numpy/random/..., verified),
+ * unpacked into site-packages once; after a failure the next request that waits for it tries
+ * again. The promise never rejects: a request that needed it fails on its import (missingRandom). */
+function numpyRandom() {
+  const entry = worker.manifest?.numpy_random;
+  if (!entry) return Promise.resolve(); // a site with NumPy's stock wheel: numpy.random is in it
+  unpacked ??= unpackNumpyRandom(entry).then(
+    () => (unpackError = null),
+    (error) => {
+      unpacked = null;
+      unpackError = `Could not load NumPy's random numbers (${entry.file}): ${error.message}. Check the connection and try again.`;
+    },
+  );
+  return unpacked;
+}
+
+/** The load error, for a request that failed because numpy.random is not there; else null. */
+const missingRandom = (error) =>
+  unpackError && /No module named 'numpy\.random/.test(String(error?.message)) ? unpackError : null;
+
+async function unpackNumpyRandom(entry) {
+  const archive = await fetchVerified(entry.file, entry.sha256);
+  const sitePackages = worker.pyodide.runPython("import site; site.getsitepackages()[0]");
+  worker.pyodide.unpackArchive(archive, "zip", { extractDir: sitePackages });
+  worker.pyodide.runPython("import importlib; importlib.invalidate_caches()"); // numpy/ has a new folder
 }
 
 /** ModelRequest: load the network `name` (once, verified) and make it the current one. */
@@ -159,18 +195,33 @@ const HANDLERS = {
   ...TEACH_HANDLERS,
 };
 
-const ready = boot();
+// The requests that never import numpy.random (a network loaded, a drawing or an input read: no
+// random numbers; tests/pyodide/first_answers.py checks it): the page's first answers, which do
+// not wait for it. Every other request, a new one too, waits until it is unpacked or its fetch
+// failed: training, a new network, teaching, a test digit and the rest may draw random numbers,
+// and a list of those would be one more thing to keep up to date.
+const FIRST_ANSWERS = new Set(["model", "predict", "predict-input"]);
+const READS = new Set(["predict", "predict-input"]); // they only read the current network
+
+// Requests start in the order they came, but for READS, which start at once (a drawing is read
+// while numpy.random is on its way): "model" keeps its place, since it changes what the others read.
+const booted = boot();
+let inOrder = booted;
 
 self.onmessage = async (event) => {
   const message = event.data;
-  await ready;
+  let start = booted;
+  if (!READS.has(message.type)) {
+    start = inOrder = inOrder.then(() => (FIRST_ANSWERS.has(message.type) ? undefined : numpyRandom()));
+  }
   try {
+    await start;
     if (!Object.hasOwn(HANDLERS, message.type)) throw new Error(`unknown request ${message.type}`);
     const value = await HANDLERS[message.type](message);
     self.postMessage({ type: "result", id: message.id, ok: true, value });
   } catch (error) {
     if (isFatal(error)) self.postMessage({ type: "fatal", message: fatalMessage(error) });
-    const text = isFatal(error) ? fatalMessage(error) : pythonMessage(error);
+    const text = isFatal(error) ? fatalMessage(error) : (missingRandom(error) ?? pythonMessage(error));
     self.postMessage({ type: "result", id: message.id, ok: false, error: text });
   }
 };

@@ -10,6 +10,9 @@
 //   SHA-256, then the standard library and the wheel cut to what is imported, exactly as
 //   scripts/build_site.py ships them: these tests prove the page's Python lacks nothing it needs.
 //   --index FOLDER uses another folder (scripts/record_pyodide_imports.py gives the stock files);
+// - NumPy's numpy/random is not in the slim wheel: the page unpacks numpy-random.zip into
+//   site-packages after it is ready. So does this run, after checking that the page's first
+//   answers (tests/pyodide/first_answers.py) work without it, and before the tests;
 // - --record-imports FILE writes every module imported during the run (sys.modules) as JSON;
 // - pytest, hypothesis and their pure-Python dependencies are wheels fetched by `pip download`
 //   (the folder given by --wheels), unpacked into Pyodide's site-packages;
@@ -116,6 +119,19 @@ async function main() {
   if (dataDir) {
     FS.mkdirTree("/data/mnist");
     FS.mount(FS.filesystems.NODEFS, { root: resolve(dataDir) }, "/data/mnist");
+  }
+  const later = join(indexURL, "numpy-random.zip"); // slim_pyodide.AFTER_READY_ARCHIVE; not in the stock files
+  if (existsSync(later)) {
+    pyodide.globals.set("repo", "/repo");
+    console.log(
+      "pyodide tests: " +
+        pyodide.runPython(`
+import runpy
+runpy.run_path("/repo/tests/pyodide/first_answers.py")["check"](__import__("pathlib").Path(repo))
+`),
+    );
+    pyodide.unpackArchive(new Uint8Array(readFileSync(later)), "zip", { extractDir: sitePackages });
+    pyodide.runPython("import importlib; importlib.invalidate_caches()");
   }
   console.log(
     `pyodide tests: Pyodide ${pyodide.version} ready in ${((performance.now() - started) / 1000).toFixed(1)} s; ` +
