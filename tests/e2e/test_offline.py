@@ -94,6 +94,13 @@ def expected_urls(folder: Path, url: str) -> set[str]:
     return {url + path for path in manifest(folder)["files"] if path != "sw.js"} | {url + "site.json"}
 
 
+def clear_http_cache(context: Any, page: Any) -> None:
+    """Empty the browser's HTTP cache (the service worker's Cache Storage is not part of it)."""
+    session = context.new_cdp_session(page)
+    session.send("Network.clearBrowserCache")
+    session.detach()
+
+
 def reload_ready(page: Any) -> App:
     page.reload()
     page.wait_for_function(READY, timeout=LOAD_TIMEOUT_MS)
@@ -118,7 +125,9 @@ def test_after_the_first_visit_the_page_loads_classifies_and_trains_offline(cont
         assert list(cached) == [cache_name(folder)]  # one cache, named by the site's version
         assert set(cached[cache_name(folder)]) == expected_urls(folder, url)
         assert "works offline" in page.inner_text("#offline-note")
-    # The server is stopped: nothing answers on its port any more, and the browser is offline too.
+    # The server is stopped: nothing answers on its port any more, and the browser is offline too;
+    # the HTTP cache is emptied, so all that is left is the service worker's cache.
+    clear_http_cache(context, page)
     context.set_offline(True)
     app = reload_ready(page)
     assert page.evaluate("navigator.onLine") is False
@@ -164,6 +173,7 @@ def test_a_new_version_of_the_site_replaces_the_old_cache(context: Any, folder: 
         assert page.evaluate(CACHED_SHA256, [new, url + "style.css"]) == digest  # the new file, not the old
         reload_ready(page)
         assert "a newer version" in page.evaluate("fetch('style.css').then((r) => r.text())")
+    clear_http_cache(context, page)  # the service worker's cache alone
     context.set_offline(True)  # and the new version works offline
     app = reload_ready(page)
     app.stroke(SEVEN)
@@ -187,7 +197,8 @@ def test_a_corrupted_cached_file_is_refused_and_fetched_again_never_used(context
         for path in ("app.js", "weights/default.json"):
             assert page.evaluate(CACHED_SHA256, [name, url + path]) == files[path], path
         page.evaluate(CORRUPT, [name, url + "app.js", MARKER_JS])
-    # Offline, with no good copy anywhere: the page does not run the damaged one.
+    # Offline, with no good copy anywhere (the HTTP cache emptied too): the page does not run the damaged one.
+    clear_http_cache(context, page)
     context.set_offline(True)
     page.reload()
     page.wait_for_load_state("load")
