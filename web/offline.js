@@ -20,7 +20,7 @@ export async function keepForOffline() {
     await navigator.serviceWorker.register("sw.js", { scope: "./" });
     await navigator.serviceWorker.ready; // active: its install saved every file site.json lists
     offline.state = "saved";
-    note("Saved in this browser: the page works offline from now on, and loads faster next time.");
+    note("Saved in this browser: from now on the page works offline, and is downloaded again only when it changes.");
   } catch (error) {
     offline.state = "failed";
     offline.error = String(error?.message ?? error);
