@@ -100,6 +100,12 @@ class Handler(site_server.Handler):
 
     quiet = True
     gzip = True
+    bytes_sent = 0  # the bodies' bytes (Content-Length) of every response so far, gzipped where sent so
+
+    def send_header(self, keyword: str, value: str) -> None:
+        if keyword == "Content-Length":
+            Handler.bytes_sent += int(value)
+        super().send_header(keyword, value)
 
     def send_head(self):
         path = self.path.split("?")[0].lstrip("/")
@@ -157,18 +163,25 @@ def new_context(browser, network: dict | None):
     return context, page
 
 
-def timed_load(page, url: str, ready: str, reload: bool = False) -> float:
-    """Seconds from navigating (or reloading) to ``ready`` being true."""
-    started = time.perf_counter()
+TRANSFERS: dict[str, list[float]] = {}  # what the server sent until ready (MB), per kind of load
+
+
+def timed_load(page, url: str, ready: str, reload: bool = False, kind: str | None = None) -> float:
+    """Seconds from navigating (or reloading) to ``ready`` being true; the MB the server sent
+    meanwhile are added to TRANSFERS[kind] when ``kind`` is given."""
+    started, sent = time.perf_counter(), Handler.bytes_sent
     page.reload() if reload else page.goto(url)
     page.wait_for_function(ready, timeout=240_000)
-    return time.perf_counter() - started
+    seconds = time.perf_counter() - started
+    if kind:
+        TRANSFERS.setdefault(kind, []).append((Handler.bytes_sent - sent) / 1e6)
+    return seconds
 
 
 def cold_floor(browser, url: str, network: dict | None) -> tuple[float, float]:
     """The floor's cold load (s) in a fresh context, and its repeat visit (HTTP cache only)."""
     context, page = new_context(browser, network)
-    cold = timed_load(page, url + FLOOR_PATH, FLOOR_READY)
+    cold = timed_load(page, url + FLOOR_PATH, FLOOR_READY, kind=None if network else "floor, cold")
     repeat = timed_load(page, url + FLOOR_PATH, FLOOR_READY, reload=True)
     context.close()
     return cold, repeat
@@ -268,7 +281,7 @@ def main(argv: list[str] | None = None) -> int:
             def page_here() -> None:
                 context, page = new_context(browser, None)
                 page.add_init_script(LONG_TASKS)
-                cold.append(timed_load(page, url, READY))
+                cold.append(timed_load(page, url, READY, kind="page, cold"))
                 longest["loading"].append(page.evaluate(LONGEST))
                 stages.append(page.evaluate("window.scratchnn.state.timings"))
                 latency.extend(draw_and_time(page, 10))
@@ -281,7 +294,7 @@ def main(argv: list[str] | None = None) -> int:
                 page.wait_for_function(SAVED, timeout=240_000)
                 if page.evaluate("window.scratchnn.offline.state") != "saved":
                     raise SystemExit(f"measure_demo: no service worker: {page.evaluate('window.scratchnn.offline')}")
-                repeat.append(timed_load(page, url, READY, reload=True))
+                repeat.append(timed_load(page, url, READY, reload=True, kind="page, repeat visit"))
                 context.close()
 
             def floor_here() -> None:
@@ -301,6 +314,8 @@ def main(argv: list[str] | None = None) -> int:
                     in_turn(run, page_over, *([floor_over] if args.floor else []))
             browser.close()
     print(summary("cold load to ready", cold, "s"))
+    for kind, values in TRANSFERS.items():
+        print(f"  sent by the server until ready, {kind}: {spread(values, 2)} MB")
     print(summary("repeat visit (same context, reloaded: the service worker's cache) to ready", repeat, "s"))
     if args.floor:
         print(summary("floor: bare Pyodide + NumPy in a module worker, cold", floor["cold"], "s"))
