@@ -336,3 +336,19 @@ def test_a_copy_that_does_not_match_is_fetched_again_before_giving_up(browser, s
         assert len(requests) == 2  # the second with fetch's cache: "reload", past the browser's cache
     finally:
         context.close()
+
+
+def test_when_the_pages_own_code_cannot_load_the_status_says_so(browser, server):
+    """A module the page imports is refused (as offline with no good cached copy): the status line
+    says the page's code could not load, instead of "Starting…" for ever (web/boot.js)."""
+    context = browser.new_context(service_workers="block")
+    context.route("**/view.js", lambda route: route.fulfill(status=503, body="unavailable"))
+    page = context.new_page()
+    try:
+        page.goto(server)
+        page.wait_for_function("() => document.getElementById('status').dataset.state === 'error'", timeout=30_000)
+        text = page.inner_text("#status-label")
+        assert text.startswith("Could not load the page's code (app.js or a module it imports)")
+        assert page.evaluate("typeof window.scratchnn") == "undefined"  # app.js never ran
+    finally:
+        context.close()
