@@ -10,11 +10,12 @@ The files are those the local server sent in full (status 200, counted as often 
 opening the page until it is ready with its first network; their sizes are read from disk and
 gzipped here, so the figure does not depend on the server's compression or on the machine.
 
-The worker fetches NumPy's numpy.random (site.json's "numpy_random") in the background once it
-is ready. On localhost that fetch would often end before the page is seen to be ready, so the
-server holds its request until then (a page that needed it to get ready would never get there:
-the run fails), then lets it through and lists it apart, as fetched after ready. Service workers are
-blocked: the page registers one only after it is ready, and what it fetches is not the first load.
+The worker fetches the modules the page imports only after it is ready (site.json's
+"after_ready": numpy.random...) in the background once it is ready. On localhost that fetch
+would often end before the page is seen to be ready, so the server holds its request until then
+(a page that needed it to get ready would never get there: the run fails), then lets it through
+and lists it apart, as fetched after ready. Service workers are blocked: the page registers one
+only after it is ready, and what it fetches is not the first load.
 """
 
 from __future__ import annotations
@@ -43,11 +44,11 @@ def fetched_before_ready(site: Path) -> tuple[list[str], list[str]]:
     """The site's files (relative paths) the server sent in full (200) until the page was ready
     and had its first network, in order; a file sent twice is listed twice (a 304, the browser
     revalidating what it has, sends no body and is not listed). Then the files fetched after
-    ready: site.json's numpy_random, held until then (see the module's docstring)."""
+    ready: site.json's after_ready, held until then (see the module's docstring)."""
     from playwright.sync_api import sync_playwright
 
     sent: list[str] = []
-    later = json.loads((site / "site.json").read_text()).get("numpy_random")
+    later = json.loads((site / "site.json").read_text()).get("after_ready")
     ready = threading.Event()  # set once the page is ready: the server then lets `later` through
 
     class Recorder(serve.Handler):

@@ -252,15 +252,23 @@ def write_pyodide(folder: Path, wheels: Path, cdn: str | None, slim: bool = True
         raise BuildError(f"cannot slim Pyodide's files in {folder}: {error}") from error
 
 
-def numpy_random_entry(site: Path, slim: dict) -> dict | None:
-    """site.json's "numpy_random": the archive of NumPy's numpy/random/ (slim_pyodide.after_ready)
-    that the worker fetches after the page is ready and unpacks into site-packages, with its SHA-256
-    and size (the worker checks it); None for a site with Pyodide's stock wheel (random in it)."""
+def after_ready_entry(site: Path, slim: dict) -> dict | None:
+    """site.json's "after_ready": the archive of the modules the page imports only after it is
+    ready (slim_pyodide.py, after_ready), which the worker fetches then and unpacks into
+    site-packages, with its SHA-256 and size (the worker checks it) and the modules it brings
+    ("numpy.random", "unittest"...); None for a site with Pyodide's stock files."""
     name = slim_pyodide.AFTER_READY_ARCHIVE
     if name not in slim:
         return None
-    path = site / "pyodide" / name
-    return {"file": f"pyodide/{name}", "sha256": slim[name], "bytes": path.stat().st_size, "modules": "numpy.random"}
+    folder = site / "pyodide"
+    before = set()
+    for shipped in [n for n in slim if n.endswith((".whl", "python_stdlib.zip"))]:
+        with zipfile.ZipFile(folder / shipped) as archive:
+            before |= {m for m in map(slim_pyodide.module_name, archive.namelist()) if m}
+    with zipfile.ZipFile(folder / name) as archive:
+        modules = slim_pyodide.roots(dict.fromkeys(archive.namelist(), b""), before)
+    size = (folder / name).stat().st_size
+    return {"file": f"pyodide/{name}", "sha256": slim[name], "bytes": size, "modules": modules}
 
 
 # --- training in the page (issue 4): the MNIST subset the worker trains on ---
@@ -412,7 +420,7 @@ def build_into(staging: Path, wheels: Path, cdn: str | None, quiet: bool) -> Non
         "pyodide": PYODIDE_VERSION,
         "package": {"file": "scratchnn.zip", "sha256": package_sha},
         "pyodide_slim": slim,  # the slimmed Pyodide files (scripts/slim_pyodide.py) and their SHA-256
-        "numpy_random": numpy_random_entry(staging, slim),  # fetched after ready (web/worker.js)
+        "after_ready": after_ready_entry(staging, slim),  # fetched once the page is ready (web/worker.js)
         "models": models,
         "weights_limits": {"max_bytes": weights.MAX_FILE_BYTES, "max_hidden": weights.MAX_HIDDEN},
         "training_data": write_subset(staging),  # training in the page (issue 4)

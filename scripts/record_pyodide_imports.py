@@ -14,6 +14,12 @@ Both runs use Pyodide's stock files (the whole standard library, the whole NumPy
 The file lists every module of the standard library or NumPy seen in either run; run this again
 when the package imports something new (the Pyodide test run and the end-to-end tests fail with
 ModuleNotFoundError until then).
+
+It also writes scripts/pyodide-first-imports.txt: the modules the page had imported once it was
+ready with its first network and had read a drawing (the worker's sys.modules then). The site
+ships those before ready; the other recorded modules come in an archive the worker fetches after
+ready (slim_pyodide.py, after_ready). ``--first-only`` records just that file (the page run up to
+its first drawing; no test run, no training).
 """
 
 from __future__ import annotations
@@ -62,7 +68,9 @@ def draw(page) -> None:
     page.wait_for_function(RESULT, timeout=60_000)
 
 
-def page_run(stock: Path) -> set[str]:
+def page_run(stock: Path, first_only: bool = False) -> tuple[set[str], set[str]]:
+    """The worker's modules once the page is ready and has read a drawing, and at the end of
+    the whole run (every network, a training run; skipped with ``first_only``)."""
     from playwright.sync_api import sync_playwright
 
     with tempfile.TemporaryDirectory() as tmp:
@@ -84,6 +92,11 @@ def page_run(stock: Path) -> set[str]:
                 page.goto(url)
                 page.wait_for_function(READY, timeout=120_000)
                 draw(page)
+                (worker,) = page.workers
+                first = set(worker.evaluate(SYS_MODULES))
+                if first_only:
+                    browser.close()
+                    return first, first
                 for name in ("tiny", "best", "default"):
                     page.locator("label.model", has_text=name).click()
                     page.wait_for_function(f"() => document.body.dataset.model === '{name}'")
@@ -94,12 +107,11 @@ def page_run(stock: Path) -> set[str]:
                 page.wait_for_function("() => window.scratchnn.training.running", timeout=120_000)
                 page.wait_for_function("() => !window.scratchnn.training.running", timeout=600_000)
                 draw(page)
-                (worker,) = page.workers
                 modules = set(worker.evaluate(SYS_MODULES))
                 browser.close()
         finally:
             server.terminate()
-    return modules
+    return first, modules
 
 
 def stock_modules(stock: Path) -> set[str]:
@@ -112,7 +124,24 @@ def stock_modules(stock: Path) -> set[str]:
     return names
 
 
-def main() -> int:
+def write_first(first: set[str]) -> None:
+    """scripts/pyodide-first-imports.txt: the recorded modules the page imported before it was ready."""
+    header = [
+        "# The modules of Pyodide's standard library and of NumPy that the page had imported once it was",
+        "# ready with its first network and had read a drawing: the site ships them before ready, the other",
+        "# modules of pyodide-imports.txt after (scripts/slim_pyodide.py, after_ready). Written by",
+        "# scripts/record_pyodide_imports.py (--first-only: this file alone); do not edit by hand.",
+    ]
+    slim_pyodide.FIRST_IMPORTS.write_text("\n".join([*header, *sorted(first)]) + "\n")
+    print(f"record_pyodide_imports: {len(first)} modules -> {slim_pyodide.FIRST_IMPORTS.relative_to(ROOT)}")
+
+
+def main(argv: list[str] | None = None) -> int:
+    import argparse
+
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--first-only", action="store_true", help="record pyodide-first-imports.txt alone")
+    args = parser.parse_args(argv)
     wheels = ROOT / ".cache" / "pyodide-wheels"
     with tempfile.TemporaryDirectory() as tmp:
         stock = Path(tmp) / "pyodide"
@@ -120,7 +149,14 @@ def main() -> int:
         known = stock_modules(stock)
         if not slim_pyodide.IMPORTS.exists():  # a first recording: the site build below slims nothing
             slim_pyodide.IMPORTS.write_text("\n".join(sorted(known)) + "\n")
-        from_tests, from_page = tests_run(stock, wheels), page_run(stock)
+        if not slim_pyodide.FIRST_IMPORTS.exists():  # the same: everything before ready, for now
+            slim_pyodide.FIRST_IMPORTS.write_text("\n".join(sorted(known)) + "\n")
+        if args.first_only:
+            first, _ = page_run(stock, first_only=True)
+            write_first(first & known)
+            return 0
+        from_tests = tests_run(stock, wheels)
+        first, from_page = page_run(stock)
     modules = sorted((from_tests | from_page) & known)
     header = [
         "# The modules of Pyodide's standard library and of NumPy that the site ships (scripts/slim_pyodide.py):",
@@ -131,6 +167,7 @@ def main() -> int:
     ]
     slim_pyodide.IMPORTS.write_text("\n".join([*header, *modules]) + "\n")
     print(f"record_pyodide_imports: {len(modules)} modules -> {slim_pyodide.IMPORTS.relative_to(ROOT)}")
+    write_first(first & known)
     return 0
 
 

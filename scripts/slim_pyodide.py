@@ -14,11 +14,15 @@ proves nothing the package needs is gone:
 - ``slim_wheel``: NumPy's wheel with the same modules kept (.py and extension modules): none of
   f2py, fft, polynomial, ma, lapack_lite, the C test modules...; no typing stubs (.pyi), Cython
   or C headers (.pxd, include/), static library (lib/); its RECORD rewritten to list what is left;
-- ``after_ready``: NumPy's ``numpy/random/`` taken out of the wheel into an archive of its own
-  (numpy-random.zip, 0.56 MB gzip), which the worker fetches and unpacks into site-packages just
-  after the page is ready: ``import numpy`` loads numpy.random only when it is first used (numpy's
-  ``__getattr__``), and the first answers (a network, a drawing read) never use it; training,
-  a new network, teaching and "Show me a test digit" do, and wait for it (web/worker.js);
+- ``after_ready``: what the page imports only after it is ready comes in an archive of its own
+  (after-ready.zip), which the worker fetches and unpacks into site-packages right after it
+  posted "ready": every recorded module but those the page had imported once it was ready and had
+  read a drawing (scripts/pyodide-first-imports.txt, recorded too). From NumPy: numpy.random
+  (``import numpy`` loads it only when first used, through numpy's ``__getattr__``) and
+  numpy.testing; from the standard library: the packages and modules first imported later (by
+  the tests, mostly: unittest, argparse, pdb...). A submodule of a standard-library package the
+  page has already imported stays in the zip: its folder there is the package's only one.
+  Training, a new network, teaching and "Show me a test digit" wait for it (web/worker.js);
 - ``slim_lock``: pyodide-lock.json with the one package the page loads, NumPy, and the slim
   wheel's SHA-256 (Pyodide checks the wheel against it).
 
@@ -41,13 +45,13 @@ from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 IMPORTS = HERE / "pyodide-imports.txt"  # the recorded module names, one a line (# comments)
+FIRST_IMPORTS = HERE / "pyodide-first-imports.txt"  # those the page had imported once ready (same format)
 DATE = (1980, 1, 1, 0, 0, 0)  # the earliest a zip can say: every entry gets it
 
 # NumPy's parts that are never modules anyone imports, dropped wherever they are.
 WHEEL_NEVER = (".pyi", ".pxd", "/py.typed")
 WHEEL_NEVER_FOLDERS = ("/tests/", "/_examples/", "numpy/_core/include/", "numpy/_core/lib/")
-AFTER_READY = "numpy/random/"  # out of the wheel, into its own archive, fetched after the page is ready
-AFTER_READY_ARCHIVE = "numpy-random.zip"  # beside the wheel; unpacked into site-packages as it is
+AFTER_READY_ARCHIVE = "after-ready.zip"  # beside the wheel; the worker unpacks it into site-packages
 
 
 class SlimError(RuntimeError):
@@ -117,9 +121,12 @@ def module_name(path: str) -> str | None:
     return ".".join(parts)
 
 
-def slim_stdlib(source: Path, target: Path, modules: set[str]) -> str:
+def slim_stdlib(
+    source: Path, target: Path, modules: set[str], first: set[str] | None = None, later: dict | None = None
+) -> str:
     """The stock standard library zip ``source`` -> ``target`` holding the modules in ``modules``
-    (and the packages above them); returns its SHA-256."""
+    (and the packages above them); returns its SHA-256. With ``first`` (the modules imported before
+    ready), a module whose top-level package is not among them goes to ``later`` (name -> bytes)."""
     kept: dict[str, bytes] = {}
     with zipfile.ZipFile(source) as stock:
         for info in stock.infolist():
@@ -128,6 +135,10 @@ def slim_stdlib(source: Path, target: Path, modules: set[str]) -> str:
                 kept[info.filename] = stock.read(info)
     if not kept:
         raise SlimError(f"{source} holds none of the recorded modules: is it Pyodide's python_stdlib.zip?")
+    if first is not None and later is not None:
+        tops = {m.split(".")[0] for m in first}
+        for path in [p for p in kept if (module_name(p) or "").split(".")[0] not in tops]:
+            later[path] = kept.pop(path)
     return write_zip(target, kept)
 
 
@@ -146,23 +157,34 @@ def wheel_keeps(path: str, modules: set[str]) -> bool:
     return package in modules
 
 
-def slim_wheel(source: Path, target: Path, modules: set[str], leave_out: str | None = None) -> str:
-    """NumPy's wheel ``source`` -> ``target`` without what ``wheel_keeps`` drops nor the files
-    under ``leave_out`` (a folder, e.g. AFTER_READY: shipped apart, see ``after_ready``), its RECORD
+def wheel_later(path: str, first: set[str]) -> bool:
+    """Whether a file NumPy's wheel keeps comes after ready: a module not in ``first``, or another
+    file (data, a licence) of a package folder not in ``first``. The metadata never does."""
+    if ".dist-info/" in path:
+        return False
+    name = module_name(path) or path.rsplit("/", 1)[0].replace("/", ".")
+    return name not in first
+
+
+def slim_wheel(
+    source: Path, target: Path, modules: set[str], first: set[str] | None = None, later: dict | None = None
+) -> str:
+    """NumPy's wheel ``source`` -> ``target`` without what ``wheel_keeps`` drops, its RECORD
     listing what is left (each file's SHA-256 and size, as the wheel format says); returns the
-    new wheel's SHA-256."""
+    new wheel's SHA-256. With ``first`` (the modules imported before ready), the files that come
+    after (``wheel_later``) go to ``later`` (name -> bytes) instead."""
     kept: dict[str, bytes] = {}
     record = None
     with zipfile.ZipFile(source) as stock:
         for info in stock.infolist():
             if info.is_dir() or not wheel_keeps(info.filename, modules):
                 continue
-            if leave_out is not None and info.filename.startswith(leave_out):
-                continue
             if info.filename.endswith(".dist-info/RECORD"):
                 record = info.filename
-                continue
-            kept[info.filename] = stock.read(info)
+            elif first is not None and later is not None and wheel_later(info.filename, first):
+                later[info.filename] = stock.read(info)
+            else:
+                kept[info.filename] = stock.read(info)
     if record is None or "numpy/__init__.py" not in kept:
         raise SlimError(f"{source} is not NumPy's wheel (no numpy/__init__.py or no RECORD)")
     lines = []
@@ -173,19 +195,14 @@ def slim_wheel(source: Path, target: Path, modules: set[str], leave_out: str | N
     return write_zip(target, kept)
 
 
-def after_ready(source: Path, target: Path, modules: set[str], folder: str = AFTER_READY) -> str:
-    """The files of NumPy's wheel ``source`` under ``folder`` that ``wheel_keeps`` keeps -> a zip at
-    ``target`` with the same names (numpy/random/...), to unpack into site-packages beside the
-    slim wheel (``slim_wheel(..., leave_out=folder)``); returns its SHA-256."""
-    with zipfile.ZipFile(source) as stock:
-        kept = {
-            info.filename: stock.read(info)
-            for info in stock.infolist()
-            if info.filename.startswith(folder) and not info.is_dir() and wheel_keeps(info.filename, modules)
-        }
-    if folder + "__init__.py" not in kept:
-        raise SlimError(f"{source} holds no {folder}__init__.py (or it was not recorded as imported)")
-    return write_zip(target, kept)
+def roots(later: dict[str, bytes], first: set[str]) -> list[str]:
+    """The modules ``later`` brings, each named once at its top: the shortest prefix of its name
+    that is not in ``first`` ("numpy.random", "unittest"), sorted."""
+    found = set()
+    for path in later:
+        parts = (module_name(path) or path.rsplit("/", 1)[0].replace("/", ".")).split(".")
+        found.add(next(".".join(parts[:i]) for i in range(1, len(parts) + 1) if ".".join(parts[:i]) not in first))
+    return sorted(found)
 
 
 def slim_lock(lock: dict, packages: dict[str, str]) -> dict:
@@ -196,23 +213,31 @@ def slim_lock(lock: dict, packages: dict[str, str]) -> dict:
     }
 
 
-def slim_pyodide(folder: Path, packages: tuple[str, ...], modules: set[str] | None = None) -> dict[str, str]:
+def slim_pyodide(
+    folder: Path, packages: tuple[str, ...], modules: set[str] | None = None, first: set[str] | None = None
+) -> dict[str, str]:
     """Replace, in ``folder`` (a copy of Pyodide's core and the stock wheels of ``packages``, each
     already checked against its pinned SHA-256), python_stdlib.zip, the wheels and
-    pyodide-lock.json by their slim versions, NumPy's numpy/random/ moved from its wheel to
-    AFTER_READY_ARCHIVE; returns file name -> SHA-256 of the slim files (that archive too)."""
+    pyodide-lock.json by their slim versions, holding the modules imported before ready
+    (``first``); the others go to AFTER_READY_ARCHIVE. Returns file name -> SHA-256 of the slim
+    files (that archive too)."""
+    page = page_imports(HERE.parent / "python") if modules is None or first is None else set()
     if modules is None:
-        modules = recorded_modules() | page_imports(HERE.parent / "python")
+        modules = recorded_modules() | page
+    if first is None:
+        first = recorded_modules(FIRST_IMPORTS) | page
+    later: dict[str, bytes] = {}
     lock = json.loads((folder / "pyodide-lock.json").read_text())
-    shipped = {"python_stdlib.zip": slim_stdlib(folder / "python_stdlib.zip", folder / "python_stdlib.zip", modules)}
+    stdlib = folder / "python_stdlib.zip"
+    shipped = {"python_stdlib.zip": slim_stdlib(stdlib, stdlib, modules, first, later)}
     wheels = {}
     for name in packages:
         file_name = lock["packages"][name]["file_name"]
         if name != "numpy":
             raise SlimError(f"slim_pyodide knows how to slim numpy's wheel, not {name}'s")
-        wheel = folder / file_name
-        shipped[AFTER_READY_ARCHIVE] = after_ready(wheel, folder / AFTER_READY_ARCHIVE, modules)  # first: reads it
-        wheels[name] = shipped[file_name] = slim_wheel(wheel, wheel, modules, leave_out=AFTER_READY)
+        wheels[name] = shipped[file_name] = slim_wheel(folder / file_name, folder / file_name, modules, first, later)
+    if later:
+        shipped[AFTER_READY_ARCHIVE] = write_zip(folder / AFTER_READY_ARCHIVE, later)
     (folder / "pyodide-lock.json").write_text(json.dumps(slim_lock(lock, wheels), indent=1, sort_keys=True) + "\n")
     shipped["pyodide-lock.json"] = hashlib.sha256((folder / "pyodide-lock.json").read_bytes()).hexdigest()
     return shipped

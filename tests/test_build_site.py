@@ -128,9 +128,9 @@ def test_every_pyodide_file_the_site_ships_is_pinned_or_slimmed_and_listed(site:
     shipped = {path.name: hashlib.sha256(path.read_bytes()).hexdigest() for path in (site / "pyodide").iterdir()}
     slim = json.loads((site / "site.json").read_text())["pyodide_slim"]
     wheels = [n for n in shipped if n.endswith(".whl")]
-    assert set(slim) == {"python_stdlib.zip", "pyodide-lock.json", "numpy-random.zip", *wheels}
+    assert set(slim) == {"python_stdlib.zip", "pyodide-lock.json", "after-ready.zip", *wheels}
     assert shipped == {**build_site.PYODIDE_SHA256, **slim}
-    for name in set(slim) - {"numpy-random.zip"}:  # made from the wheel, it has no pin of its own
+    for name in set(slim) - {"after-ready.zip"}:  # made from the stock files, it has no pin of its own
         assert slim[name] != build_site.PYODIDE_SHA256[name], f"{name} was not slimmed"
     assert set(build_site.PYODIDE_CORE) < set(shipped)
 
@@ -338,7 +338,7 @@ def test_the_version_changes_exactly_when_a_file_of_the_site_does(site: Path, tm
 def test_the_slim_files_are_the_same_bytes_every_build(site: Path, tmp_path: Path):
     again = tmp_path / "again"
     build_site.write_pyodide(again, build_site.default_wheels(), None)
-    for name in ("python_stdlib.zip", "pyodide-lock.json", WHEEL, "numpy-random.zip"):
+    for name in ("python_stdlib.zip", "pyodide-lock.json", WHEEL, "after-ready.zip"):
         assert (again / name).read_bytes() == (site / "pyodide" / name).read_bytes(), name
 
 
@@ -362,9 +362,10 @@ def test_the_slim_wheel_keeps_every_recorded_numpy_module_and_drops_the_unused_p
         contents = {name: wheel.read(name) for name in names}
     modules = {slim_pyodide.module_name(name) for name in names}
     recorded = {m for m in slim_pyodide.recorded_modules() if m == "numpy" or m.startswith("numpy.")}
-    assert {m for m in recorded if not m.startswith("numpy.random")} <= modules  # numpy.random: apart
-    assert {"numpy.linalg._umath_linalg", "numpy.testing"} <= modules
-    assert not any(name.startswith("numpy/random/") for name in names)  # in numpy-random.zip
+    first = slim_pyodide.recorded_modules(slim_pyodide.FIRST_IMPORTS)
+    assert recorded & first <= modules  # the others come after ready
+    assert {"numpy.linalg._umath_linalg", "numpy._core._multiarray_umath"} <= modules
+    assert not any(name.startswith(("numpy/random/", "numpy/testing/")) for name in names)  # in after-ready.zip
     for gone in ("numpy/f2py/", "numpy/fft/", "numpy/polynomial/", "numpy/ma/", "numpy/_core/include/", "/tests/"):
         assert not any(gone in "/" + name for name in names), gone
     assert not any(name.endswith((".pyi", ".pxd")) for name in names)
@@ -391,7 +392,7 @@ def test_the_slim_stdlib_is_the_recorded_modules_as_the_stock_zip_holds_them(sit
     assert all(slim[name] == everything[name] for name in slim)  # each file as Pyodide ships it
     modules = {slim_pyodide.module_name(name) for name in slim}
     stdlib = {slim_pyodide.module_name(name) for name in everything}
-    assert slim_pyodide.recorded_modules() & stdlib <= modules
+    assert slim_pyodide.recorded_modules(slim_pyodide.FIRST_IMPORTS) & stdlib <= modules  # the rest after ready
     assert {"json", "asyncio", "zipfile", "inspect", "encodings.utf_8"} <= modules
     assert {"xmlrpc.client", "multiprocessing", "tkinter", "sqlite3"} & modules == set()
     assert len(slim) < len(everything) / 2
@@ -409,60 +410,78 @@ def test_slimming_something_that_is_not_pyodide_is_refused_with_a_message(tmp_pa
         slim_pyodide.slim_stdlib(not_numpy, tmp_path / "out.zip", {"json"})
 
 
-# --- numpy.random after ready: its own archive, fetched by the worker once the page is ready ---
+# --- after ready: what the page imports only later comes in an archive of its own ---
 
 
-def test_numpy_random_is_an_archive_of_its_own_listed_with_its_sha256(site: Path):
-    """site.json's numpy_random names the archive, its SHA-256 and size (the worker checks them);
-    it holds numpy/random/ as the stock wheel does (each file's bytes), every recorded
-    numpy.random module, no stubs, Cython headers or tests, with the fixed dates."""
-    import slim_pyodide
-
-    entry = json.loads((site / "site.json").read_text())["numpy_random"]
-    assert entry["file"] == "pyodide/numpy-random.zip" and entry["modules"] == "numpy.random"
-    data = (site / entry["file"]).read_bytes()
-    assert (entry["sha256"], entry["bytes"]) == (hashlib.sha256(data).hexdigest(), len(data))
-    with zipfile.ZipFile(build_site.default_wheels() / WHEEL) as stock:
-        original = {name: stock.read(name) for name in stock.namelist() if name.startswith("numpy/random/")}
+def after_ready(site: Path) -> tuple[dict, dict[str, bytes]]:
+    entry = json.loads((site / "site.json").read_text())["after_ready"]
     with zipfile.ZipFile(site / entry["file"]) as archive:
-        names = archive.namelist()
+        import slim_pyodide
+
         assert {info.date_time for info in archive.infolist()} == {slim_pyodide.DATE}
-        assert all(archive.read(name) == original[name] for name in names)
-    assert all(name.startswith("numpy/random/") for name in names)
-    recorded = {m for m in slim_pyodide.recorded_modules() if m == "numpy.random" or m.startswith("numpy.random.")}
-    assert recorded <= {slim_pyodide.module_name(name) for name in names}
-    assert {"numpy.random._generator", "numpy.random._pcg64", "numpy.random.mtrand"} <= recorded
-    assert not any(name.endswith((".pyi", ".pxd")) or "/tests/" in name or "/_examples/" in name for name in names)
+        return entry, {name: archive.read(name) for name in archive.namelist()}
 
 
-def test_the_wheel_and_the_archive_together_hold_what_a_wheel_without_the_split_holds(site: Path, tmp_path: Path):
-    """Nothing lost between the two: every file the wheel would keep is in one of them, once."""
+def test_after_ready_is_an_archive_listed_with_its_sha256_and_the_modules_it_brings(site: Path):
+    """site.json's after_ready names the archive, its SHA-256 and size (the worker checks them)
+    and its modules; it holds numpy.random and numpy.testing as the stock wheel does, and the
+    standard library's modules first imported after ready (the tests') as the stock zip does."""
     import slim_pyodide
 
-    whole = tmp_path / WHEEL
-    slim_pyodide.slim_wheel(build_site.default_wheels() / WHEEL, whole, slim_pyodide.recorded_modules())
-    with zipfile.ZipFile(whole) as z:
-        expected = {n for n in z.namelist() if not n.endswith("RECORD")}
-    with zipfile.ZipFile(site / "pyodide" / WHEEL) as wheel, zipfile.ZipFile(site / "pyodide/numpy-random.zip") as z:
-        first, later = set(wheel.namelist()) - {"numpy-2.0.2.dist-info/RECORD"}, set(z.namelist())
-    assert first.isdisjoint(later) and first | later == expected
+    entry, files = after_ready(site)
+    data = (site / entry["file"]).read_bytes()
+    assert entry["file"] == "pyodide/after-ready.zip"
+    assert (entry["sha256"], entry["bytes"]) == (hashlib.sha256(data).hexdigest(), len(data))
+    stock = {}
+    with zipfile.ZipFile(build_site.default_wheels() / WHEEL) as wheel:
+        stock |= {name: wheel.read(name) for name in wheel.namelist()}
+    with zipfile.ZipFile(ROOT / "web" / "node_modules" / "pyodide" / "python_stdlib.zip") as z:
+        stock |= {name: z.read(name) for name in z.namelist()}
+    assert all(stock[name] == files[name] for name in files)  # each file as Pyodide ships it
+    assert {"numpy.random", "numpy.testing", "unittest", "argparse"} <= set(entry["modules"])
+    assert entry["modules"] == slim_pyodide.roots(files, slim_pyodide.recorded_modules(slim_pyodide.FIRST_IMPORTS))
+    modules = {slim_pyodide.module_name(name) for name in files}
+    assert {"numpy.random._generator", "numpy.random._pcg64", "numpy.random.mtrand", "unittest.mock"} <= modules
+    assert not any(name.endswith((".pyi", ".pxd")) or "/tests/" in name or "/_examples/" in name for name in files)
 
 
-def test_the_first_answers_import_no_numpy_random():
-    """What the worker answers before numpy.random arrives (a network, a drawing, an input: its
-    FIRST_ANSWERS) imports none of it, in a fresh CPython (the Pyodide run checks it there too)."""
+def test_every_recorded_module_ships_once_before_or_after_ready(site: Path):
+    """The recorded modules imported before ready are in the standard library zip or the wheel,
+    the others in after-ready.zip (a submodule of a package already imported stays with it), and
+    no file is in two of them."""
+    import slim_pyodide
+
+    _, later = after_ready(site)
+    with zipfile.ZipFile(site / "pyodide" / WHEEL) as wheel, zipfile.ZipFile(site / "pyodide/python_stdlib.zip") as z:
+        before = set(wheel.namelist()) | set(z.namelist())
+    assert before.isdisjoint(later)
+    first = slim_pyodide.recorded_modules(slim_pyodide.FIRST_IMPORTS)
+    shipped_before = {slim_pyodide.module_name(name) for name in before}
+    shipped_later = {slim_pyodide.module_name(name) for name in later}
+    assert first <= shipped_before
+    for name in slim_pyodide.recorded_modules() - first:
+        assert name in shipped_later or name.split(".")[0] in {m.split(".")[0] for m in first}, name
+        assert name in shipped_later | shipped_before, name
+    assert {"importlib.resources.readers", "encodings.unicode_escape"} <= shipped_before  # their packages: first
+
+
+def test_the_first_answers_import_nothing_of_after_ready(site: Path):
+    """What the worker answers before after-ready.zip is unpacked (a network, a drawing, an input:
+    its FIRST_ANSWERS) imports none of its modules, in a fresh CPython (the Pyodide run checks it
+    there, before it unpacks the archive)."""
+    modules = json.loads((site / "site.json").read_text())["after_ready"]["modules"]
     result = subprocess.run(
-        [sys.executable, str(ROOT / "tests" / "pyodide" / "first_answers.py"), str(ROOT)],
+        [sys.executable, str(ROOT / "tests" / "pyodide" / "first_answers.py"), str(ROOT), *modules],
         capture_output=True,
         text=True,
         timeout=120,
     )
     assert result.returncode == 0, result.stderr
-    assert "need no numpy.random" in result.stdout
+    assert "need none of after-ready.zip" in result.stdout
 
 
-def test_the_worker_waits_for_numpy_random_except_for_the_first_answers():
-    """worker.js lets exactly model, predict and predict-input through before numpy.random is
+def test_the_worker_waits_for_after_ready_except_for_the_first_answers():
+    """worker.js lets exactly model, predict and predict-input through before after-ready.zip is
     unpacked (first_answers.py checks those need none of it); the rest waits."""
     source = (ROOT / "web" / "worker.js").read_text()
     match = re.search(r"const FIRST_ANSWERS = new Set\((\[[^\]]*\])\);", source)

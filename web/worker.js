@@ -9,7 +9,8 @@
  * corrupted or half-updated site gives an error naming the file, never a silent run of something
  * else. Pyodide's own files are checked when the site is built (their SHA-256s are pinned).
  *
- * NumPy's numpy/random comes after "ready" (site.json's numpy_random, 0.56 MB gzip): the first
+ * What the page imports only after it is ready comes later (site.json's after_ready, 0.8 MB
+ * gzip: numpy.random, numpy.testing and the standard library's modules the tests use): the first
  * answers never import it, so the page is ready sooner. Right after posting "ready" the worker
  * fetches it in the background and unpacks it into site-packages; every request but "model",
  * "predict" and "predict-input" waits for it (see FIRST_ANSWERS).
@@ -110,41 +111,41 @@ async function boot() {
     versions.pyodide = pyodide.version;
     const { models, weights_limits: limits } = worker.manifest;
     self.postMessage({ type: "ready", timings, versions, models, limits });
-    numpyRandom().catch(() => {}); // in the background; a request that needs it reports its error
+    afterReady(); // in the background; a request that needs it waits for it (onmessage)
   } catch (error) {
     self.postMessage({ type: "error", stage, message: String(error && error.message ? error.message : error) });
   }
 }
 
-let unpacked = null; // the promise that numpy/random is in site-packages (null: not started, or failed)
+let unpacked = null; // the promise that after_ready is in site-packages (null: not started, or failed)
 let unpackError = null; // why the last try failed: the error of a request that needed it
 
-/** NumPy's numpy/random (site.json's numpy_random: an archive of numpy/random/..., verified),
- * unpacked into site-packages once; after a failure the next request that waits for it tries
- * again. The promise never rejects: a request that needed it fails on its import (missingRandom). */
-function numpyRandom() {
-  const entry = worker.manifest?.numpy_random;
-  if (!entry) return Promise.resolve(); // a site with NumPy's stock wheel: numpy.random is in it
-  unpacked ??= unpackNumpyRandom(entry).then(
+/** The modules the page imports only after it is ready (site.json's after_ready: an archive of
+ * numpy/random/..., unittest/..., verified), unpacked into site-packages once; after a failure the
+ * next request that waits for them tries again. The promise never rejects: a request that needed
+ * them fails on its import (missingModules). */
+function afterReady() {
+  const entry = worker.manifest?.after_ready;
+  if (!entry) return Promise.resolve(); // a site with Pyodide's stock files: everything is there
+  unpacked ??= unpackAfterReady(entry).then(
     () => (unpackError = null),
     (error) => {
       unpacked = null;
-      unpackError = `Could not load NumPy's random numbers (${entry.file}): ${error.message}. Check the connection and try again.`;
+      unpackError = `Could not load the rest of Python (${entry.file}, with NumPy's random numbers): ${error.message}. Check the connection and try again.`;
     },
   );
   return unpacked;
 }
 
-/** The load error, for a request that failed because numpy.random is not there; else null. */
-const missingRandom = (error) =>
-  unpackError && /No module named 'numpy\.random/.test(String(error?.message)) ? unpackError : null;
-
-async function unpackNumpyRandom(entry) {
+async function unpackAfterReady(entry) {
   const archive = await fetchVerified(entry.file, entry.sha256);
   const sitePackages = worker.pyodide.runPython("import site; site.getsitepackages()[0]");
   worker.pyodide.unpackArchive(archive, "zip", { extractDir: sitePackages });
-  worker.pyodide.runPython("import importlib; importlib.invalidate_caches()"); // numpy/ has a new folder
+  worker.pyodide.runPython("import importlib; importlib.invalidate_caches()"); // new folders, new files
 }
+
+/** The load error, for a request that failed because a module is not there (yet); else null. */
+const missingModules = (error) => (unpackError && /No module named /.test(String(error?.message)) ? unpackError : null);
 
 /** ModelRequest: load the network `name` (once, verified) and make it the current one. */
 async function useModel({ name }) {
@@ -195,16 +196,16 @@ const HANDLERS = {
   ...TEACH_HANDLERS,
 };
 
-// The requests that never import numpy.random (a network loaded, a drawing or an input read: no
-// random numbers; tests/pyodide/first_answers.py checks it): the page's first answers, which do
-// not wait for it. Every other request, a new one too, waits until it is unpacked or its fetch
+// The requests that need nothing of after_ready (a network loaded, a drawing or an input read:
+// no random numbers; tests/pyodide/first_answers.py checks it): the page's first answers, which
+// do not wait for it. Every other request, a new one too, waits until it is unpacked or its fetch
 // failed: training, a new network, teaching, a test digit and the rest may draw random numbers,
 // and a list of those would be one more thing to keep up to date.
 const FIRST_ANSWERS = new Set(["model", "predict", "predict-input"]);
 const READS = new Set(["predict", "predict-input"]); // they only read the current network
 
 // Requests start in the order they came, but for READS, which start at once (a drawing is read
-// while numpy.random is on its way): "model" keeps its place, since it changes what the others read.
+// while the rest is on its way): "model" keeps its place, since it changes what the others read.
 const booted = boot();
 let inOrder = booted;
 
@@ -212,7 +213,7 @@ self.onmessage = async (event) => {
   const message = event.data;
   let start = booted;
   if (!READS.has(message.type)) {
-    start = inOrder = inOrder.then(() => (FIRST_ANSWERS.has(message.type) ? undefined : numpyRandom()));
+    start = inOrder = inOrder.then(() => (FIRST_ANSWERS.has(message.type) ? undefined : afterReady()));
   }
   try {
     await start;
@@ -221,7 +222,7 @@ self.onmessage = async (event) => {
     self.postMessage({ type: "result", id: message.id, ok: true, value });
   } catch (error) {
     if (isFatal(error)) self.postMessage({ type: "fatal", message: fatalMessage(error) });
-    const text = isFatal(error) ? fatalMessage(error) : (missingRandom(error) ?? pythonMessage(error));
+    const text = isFatal(error) ? fatalMessage(error) : (missingModules(error) ?? pythonMessage(error));
     self.postMessage({ type: "result", id: message.id, ok: false, error: text });
   }
 };

@@ -1,12 +1,13 @@
-"""The page's first answers need no numpy.random: the site ships it apart, after "ready".
+"""The page's first answers need nothing of what the site ships after "ready".
 
-The worker answers "model", "predict" and "predict-input" before NumPy's numpy/random is unpacked
-(web/worker.js, FIRST_ANSWERS; scripts/slim_pyodide.py, after_ready). ``check`` does what those
-requests do, the way the worker does it, and fails if numpy.random was imported meanwhile (or, in
-Pyodide before the archive is unpacked, the import itself fails). Run by tests/pyodide/run_tests.mjs
-in Pyodide before it unpacks the archive, and by tests/test_build_site.py in a fresh CPython:
+The worker answers "model", "predict" and "predict-input" before it has unpacked after-ready.zip
+(numpy.random, numpy.testing, unittest...; web/worker.js, FIRST_ANSWERS; scripts/slim_pyodide.py,
+after_ready). ``check`` does what those requests do, the way the worker does it: in Pyodide
+before the archive is unpacked (tests/pyodide/run_tests.mjs), where a missing module fails the
+import itself; and in a fresh CPython (tests/test_build_site.py), where it fails if a module in
+``absent`` (the archive's, from site.json) was imported meanwhile:
 
-    python tests/pyodide/first_answers.py REPO
+    python tests/pyodide/first_answers.py REPO [MODULE...]
 """
 
 from __future__ import annotations
@@ -15,9 +16,11 @@ import sys
 from pathlib import Path
 
 
-def check(repo: Path) -> str:
+def check(repo: Path, absent: tuple[str, ...] = ("numpy.random",)) -> str:
     """Import scratchnn.browser, load the committed tiny network, read a drawn stroke and a ready
-    input; returns what was read, or raises AssertionError naming the numpy.random modules loaded."""
+    input; returns what was read, or raises AssertionError naming the modules of ``absent`` (and
+    their submodules) that were imported."""
+    before = set(sys.modules)
     sys.path.insert(0, str(repo / "python"))
     import numpy  # noqa: F401  (as the worker does: loadPackage, then the package)
 
@@ -32,10 +35,12 @@ def check(repo: Path) -> str:
             rgba[(row * width + column) * 4 : (row * width + column) * 4 + 4] = b"\xff\xff\xff\xff"
     drawn = browser.predict_drawing(model, memoryview(bytes(rgba)), height, width)
     ready = browser.predict_input(model, [0.5 if 10 <= i % 28 <= 17 else 0.0 for i in range(784)])
-    loaded = sorted(name for name in sys.modules if name == "numpy.random" or name.startswith("numpy.random."))
+    new = set(sys.modules) - before
+    loaded = sorted(name for name in new if any(name == m or name.startswith(m + ".") for m in absent))
     assert not loaded, f"the first answers imported {loaded}"
-    return f"the first answers need no numpy.random (a drawn 1 read as {drawn['digit']}, an input as {ready['digit']})"
+    read = f"a drawn 1 read as {drawn['digit']}, an input as {ready['digit']}"
+    return f"the first answers need none of after-ready.zip ({read})"
 
 
 if __name__ == "__main__":
-    print(check(Path(sys.argv[1])))
+    print(check(Path(sys.argv[1]), tuple(sys.argv[2:]) or ("numpy.random",)))

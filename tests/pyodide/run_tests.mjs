@@ -10,9 +10,10 @@
 //   SHA-256, then the standard library and the wheel cut to what is imported, exactly as
 //   scripts/build_site.py ships them: these tests prove the page's Python lacks nothing it needs.
 //   --index FOLDER uses another folder (scripts/record_pyodide_imports.py gives the stock files);
-// - NumPy's numpy/random is not in the slim wheel: the page unpacks numpy-random.zip into
-//   site-packages after it is ready. So does this run, after checking that the page's first
-//   answers (tests/pyodide/first_answers.py) work without it, and before the tests;
+// - what the page imports only after it is ready (numpy.random, numpy.testing, unittest...) is not
+//   in the slim wheel and standard library: the page unpacks after-ready.zip into site-packages
+//   once it is ready. So does this run, after checking that the page's first answers
+//   (tests/pyodide/first_answers.py) work without it, and before the tests;
 // - --record-imports FILE writes every module imported during the run (sys.modules) as JSON;
 // - pytest, hypothesis and their pure-Python dependencies are wheels fetched by `pip download`
 //   (the folder given by --wheels), unpacked into Pyodide's site-packages;
@@ -120,14 +121,16 @@ async function main() {
     FS.mkdirTree("/data/mnist");
     FS.mount(FS.filesystems.NODEFS, { root: resolve(dataDir) }, "/data/mnist");
   }
-  const later = join(indexURL, "numpy-random.zip"); // slim_pyodide.AFTER_READY_ARCHIVE; not in the stock files
+  const later = join(indexURL, "after-ready.zip"); // slim_pyodide.AFTER_READY_ARCHIVE; not in the stock files
   if (existsSync(later)) {
     pyodide.globals.set("repo", "/repo");
     console.log(
       "pyodide tests: " +
         pyodide.runPython(`
-import runpy
-runpy.run_path("/repo/tests/pyodide/first_answers.py")["check"](__import__("pathlib").Path(repo))
+from pathlib import Path
+first_answers = {"__name__": "first_answers"}  # not runpy: it imports pkgutil, which comes after ready
+exec(compile(Path("/repo/tests/pyodide/first_answers.py").read_text(), "first_answers.py", "exec"), first_answers)
+first_answers["check"](Path(repo))
 `),
     );
     pyodide.unpackArchive(new Uint8Array(readFileSync(later)), "zip", { extractDir: sitePackages });

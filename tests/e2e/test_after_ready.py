@@ -1,6 +1,6 @@
-"""NumPy's numpy.random arrives after the page is ready (site.json's numpy_random, web/worker.js):
-the page draws and reads without it; a request that needs it and cannot get it says so, and the
-same request works once the file can be fetched again."""
+"""What the page imports only after it is ready (numpy.random...: site.json's after_ready,
+web/worker.js) arrives after ready: the page draws and reads without it; a request that needs it
+and cannot get it says so, and the same request works once the file can be fetched again."""
 
 from __future__ import annotations
 
@@ -12,8 +12,8 @@ from demo_page import LOAD_TIMEOUT_MS, App
 ONE = [(0.5, 0.2), (0.5, 0.8)]
 
 
-def test_without_numpy_random_the_page_reads_drawings_and_a_test_digit_says_why_then_works(browser, server, site):
-    later = json.loads((site / "site.json").read_text())["numpy_random"]["file"]
+def test_without_after_ready_the_page_reads_drawings_a_test_digit_and_training_say_why_then_work(browser, server, site):
+    later = json.loads((site / "site.json").read_text())["after_ready"]["file"]
     context = browser.new_context(viewport={"width": 1280, "height": 900}, service_workers="block")
     failures: list[str] = []
     connection = {"down": True}
@@ -34,7 +34,7 @@ def test_without_numpy_random_the_page_reads_drawings_and_a_test_digit_says_why_
         page.wait_for_function("() => window.scratchnn && window.scratchnn.state.ready", timeout=LOAD_TIMEOUT_MS)
         assert page.locator("#status").get_attribute("data-state") == "ready"
         app.stroke(ONE)
-        result = app.wait_for_prediction()  # the first answers need no numpy.random
+        result = app.wait_for_prediction()  # the first answers need nothing of after_ready
         assert not result["empty"] and result["digit"] in range(10)
         for _ in range(300):  # the worker's background fetch, right after ready (a guard, not a timing)
             if failures:
@@ -46,15 +46,15 @@ def test_without_numpy_random_the_page_reads_drawings_and_a_test_digit_says_why_
         page.locator("#test-digit").click()  # needs numpy.random: tries again, and says why it cannot
         note = page.locator("#test-digit-note")
         page.wait_for_function("() => document.querySelector('#test-digit-note').textContent.startsWith('Could')")
-        assert note.inner_text().startswith("Could not fetch a test digit: Could not load NumPy's random numbers")
+        assert note.inner_text().startswith("Could not fetch a test digit: Could not load the rest of Python (")
         assert later in note.inner_text() and len(failures) > tried
         assert note.get_attribute("data-label") is None
 
         page.locator("#train-scratch").click()  # training too
         page.wait_for_function("() => !document.getElementById('train-error').hidden")
-        assert "Could not load NumPy's random numbers" in page.locator("#train-error").inner_text()
+        assert "Could not load the rest of Python (" in page.locator("#train-error").inner_text()
         page.locator("#train-error").scroll_into_view_if_needed()
-        app.screenshot("numpy-random-down-training")
+        app.screenshot("after-ready-down-training")
 
         connection["down"] = False
         page.locator("#test-digit").click()  # the same button again: it gets it now
