@@ -2,10 +2,16 @@
 
 from __future__ import annotations
 
+import sys
+
 import numpy as np
 import pytest
 
 from scratchnn import fast, network, training
+
+# Both ways of computing W1 X and dZ1 X^T, tested directly in every runtime (CPython, Pyodide),
+# whichever of them fast.product is here.
+PRODUCTS = pytest.mark.parametrize("times", [fast.product_by_matmul, fast.product_by_einsum], ids=["matmul", "einsum"])
 
 
 def example(hidden: int, m: int, dtype: str, seed: int = 0):
@@ -18,37 +24,80 @@ def example(hidden: int, m: int, dtype: str, seed: int = 0):
     return params, X, Y
 
 
+def test_the_product_is_einsum_exactly_where_numpy_has_no_blas():
+    """CPython's NumPy (OpenBLAS) multiplies with matmul; Pyodide's (no BLAS) with einsum."""
+    assert fast.BLAS is (sys.platform != "emscripten")
+    assert fast.product is (fast.product_by_matmul if fast.BLAS else fast.product_by_einsum)
+
+
+@PRODUCTS
+@pytest.mark.parametrize("dtype", ["float64", "float32"])
+@pytest.mark.parametrize(("shape", "out"), [((1, 1, 1), False), ((10, 784, 7), True), ((64, 784, 128), True)])
+def test_both_products_are_a_times_b(times, dtype, shape, out):
+    rng = np.random.default_rng(1)
+    A = rng.standard_normal(shape[:2]).astype(dtype)
+    B = np.asfortranarray(rng.standard_normal(shape[1:]).astype(dtype))  # as X[:, columns] gives it
+    target = np.empty((shape[0], shape[2]), dtype) if out else None
+    got = times(A, B, target)
+    assert got.dtype == np.dtype(dtype) and got.shape == (shape[0], shape[2])
+    assert target is None or got is target
+    # the classic bound for a sum of n products in floating point: |error| <= n eps (|A| |B|)
+    bound = shape[1] * np.finfo(dtype).eps * (np.abs(A).astype(np.float64) @ np.abs(B))
+    assert np.all(np.abs(got - A.astype(np.float64) @ B) <= bound)
+    np.testing.assert_allclose(times(A, B.T.T, None), got, rtol=0, atol=0)  # X^T of a view: the same numbers
+
+
 @pytest.mark.parametrize("dtype", ["float64", "float32"])
 @pytest.mark.parametrize(("hidden", "m"), [(1, 1), (10, 7), (64, 128)])
-def test_forward_is_bit_identical(hidden, m, dtype):
+def test_forward_with_matmul_is_bit_identical(hidden, m, dtype):
     params, X, _Y = example(hidden, m, dtype)
     plain = network.forward(params, X)
     for workspace in (None, {}):
-        quick = fast.forward(params, X, workspace)
+        quick = fast.forward(params, X, workspace, fast.product_by_matmul)
         for name in plain._fields:
             np.testing.assert_array_equal(getattr(quick, name), getattr(plain, name), err_msg=name)
             assert getattr(quick, name).dtype == np.dtype(dtype)
 
 
+@pytest.mark.parametrize(("dtype", "tolerance"), [("float64", 1e-12), ("float32", 1e-5)])
+@pytest.mark.parametrize(("hidden", "m"), [(1, 1), (10, 7), (64, 128)])
+def test_forward_with_einsum_equals_the_plain_one_to_rounding(hidden, m, dtype, tolerance):
+    """einsum adds the same 784 products per entry of W1 X in another order: the last bits may differ."""
+    params, X, _Y = example(hidden, m, dtype)
+    plain = network.forward(params, X)
+    for workspace in (None, {}):
+        quick = fast.forward(params, X, workspace, fast.product_by_einsum)
+        for name in plain._fields:
+            value, expected = getattr(quick, name), getattr(plain, name)
+            assert value.dtype == np.dtype(dtype)
+            scale = np.abs(expected).max() or 1.0
+            np.testing.assert_allclose(value, expected, rtol=0, atol=tolerance * scale, err_msg=name)
+
+
+@PRODUCTS
 @pytest.mark.parametrize(("hidden", "m"), [(1, 1), (10, 7), (64, 128), (128, 500)])
-def test_backward_equals_the_plain_gradients_to_1e_12_in_float64(hidden, m):
+def test_backward_equals_the_plain_gradients_to_1e_12_in_float64(times, hidden, m):
     params, X, Y = example(hidden, m, "float64", seed=hidden)
     plain = network.backward(params, X, Y, network.forward(params, X))
     workspace: fast.Workspace = {}
-    quick = fast.backward(params, X, Y, fast.forward(params, X, workspace), workspace)
+    quick = fast.backward(params, X, Y, fast.forward(params, X, workspace, times), workspace, times)
     for name in ("W1", "b1", "W2", "b2"):
         scale = np.abs(plain[name]).max() or 1.0
         np.testing.assert_allclose(quick[name], plain[name], rtol=0, atol=1e-12 * scale, err_msg=name)
         assert quick[name].shape == params[name].shape
 
 
-def test_float32_gradients_agree_to_float32_rounding():
+@pytest.mark.parametrize(
+    ("times", "tolerance"), [(fast.product_by_matmul, 1e-7), (fast.product_by_einsum, 1e-6)], ids=["matmul", "einsum"]
+)
+def test_float32_gradients_agree_to_float32_rounding(times, tolerance):
+    """einsum sums dW1's 64 terms in another order than matmul: float32 rounding (eps 6e-8) times a few."""
     params, X, Y = example(32, 64, "float32", seed=3)
     plain = network.backward(params, X, Y, network.forward(params, X))
-    quick = fast.backward(params, X, Y, fast.forward(params, X))
+    quick = fast.backward(params, X, Y, fast.forward(params, X, None, times), None, times)
     for name in plain:
         assert quick[name].dtype == np.float32
-        np.testing.assert_allclose(quick[name], plain[name], rtol=1e-5, atol=1e-7 * np.abs(plain[name]).max())
+        np.testing.assert_allclose(quick[name], plain[name], rtol=1e-5, atol=tolerance * np.abs(plain[name]).max())
 
 
 def test_the_workspace_is_reused_and_survives_a_change_of_shape():
@@ -75,3 +124,29 @@ def test_a_training_step_equals_the_plain_update_by_hand():
     for name in params:
         np.testing.assert_allclose(velocity[name], expected_V[name], rtol=0, atol=1e-12)
         np.testing.assert_allclose(params[name], expected_W[name], rtol=0, atol=1e-12)
+
+
+@PRODUCTS
+def test_training_with_either_product_reaches_the_same_weights(times, monkeypatch):
+    """training.py with fast.product set to each variant: 2 epochs of 40 steps land on the weights of
+    the plain math (network.py's forward and backward in the same loop) up to float64 rounding."""
+    params, X, Y = example(24, 400, "float64", seed=5)
+    runs = {}
+    for name, (forward, backward) in {
+        "plain": (
+            lambda p, X, ws=None: network.forward(p, X),
+            lambda p, X, Y, c, ws=None: network.backward(p, X, Y, c),
+        ),
+        "fast": (fast.forward, fast.backward),
+    }.items():
+        trained = {key: P.copy() for key, P in params.items()}
+        with monkeypatch.context() as patch:
+            patch.setattr(fast, "product", times)
+            patch.setattr(training.fast, "forward", forward)
+            patch.setattr(training.fast, "backward", backward)
+            for _ in training.training_steps(trained, X, Y, epochs=2, lr=0.1, batch_size=20, momentum=0.9):
+                pass
+        runs[name] = trained
+    for key in params:
+        assert not np.allclose(runs["fast"][key], params[key])  # it trained
+        np.testing.assert_allclose(runs["fast"][key], runs["plain"][key], rtol=0, atol=1e-10, err_msg=key)

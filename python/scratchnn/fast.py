@@ -2,8 +2,9 @@
 
 ``network.py`` is the math one equation a line; read it first. This file computes exactly the
 same forward pass and the same gradients (``tests/test_fast.py`` holds them equal to 1e-12 in
-float64; the forward pass is bit-identical) with three devices that the benchmark shows pay for
-themselves at 800 hidden units (``benchmarks/plain-vs-fast-2cores.txt``):
+float64; with matmul, the forward pass is bit-identical) with three devices that the benchmark
+shows pay for themselves at 800 hidden units (``benchmarks/plain-vs-fast-2cores.txt``), and a
+fourth that pays in the page (Pyodide):
 
 1. **Reused memory.** Training calls forward and backward thousands of times with the same
    shapes. A fresh (H, m) array of the full batch (800 x 59,000 floats: 189 MB) costs the
@@ -16,15 +17,50 @@ themselves at 800 hidden units (``benchmarks/plain-vs-fast-2cores.txt``):
    dZ2 is divided by m once, a pass over a (10, m) matrix instead of one over each result:
    here ``dZ2`` holds (A2 - Y_onehot) / m, and ``dW2 = dZ2 @ A1.T`` has no ``/ m``.
    (Rounding differs from network.py's at the last bit, hence 1e-12 and not equality.)
+4. **einsum where NumPy has no BLAS.** With a BLAS (CPython's NumPy wheels carry OpenBLAS),
+   ``np.matmul`` hands the products to sgemm/dgemm. Pyodide's NumPy (the page's) has none: its
+   matmul is a plain scalar loop, while ``np.einsum``'s sum-of-products loop is unrolled. For the
+   two large products, W1 X and dZ1 X^T (H x 784 x m multiply-adds each; the others are 784/10
+   times smaller), ``product`` is therefore ``np.einsum`` when ``BLAS`` is False, decided once at
+   import. In Pyodide (``node benchmarks/pyodide_matmul_layouts.mjs``, float32; see
+   ``benchmarks/pyodide-matmul-layouts-2cores.txt``) W1 X takes 0.49 ms by einsum against 0.85 ms
+   by matmul at 32:32 and 5.0 against 10.7 ms at 128:128, dZ1 X^T 5.3 against 9.6 ms, and
+   ``training_steps`` goes 1.2x (32:32) and 1.6x (128:128) faster. Neither the memory layout of
+   X nor float64 helped there. The sums are the same; their order, hence the last bits, differ
+   (``tests/test_fast.py`` holds both variants to network.py in every runtime).
 """
 
 from __future__ import annotations
+
+from collections.abc import Callable
 
 import numpy as np
 
 from .network import Forward, Params
 
 Workspace = dict[str, np.ndarray]
+Product = Callable[[np.ndarray, np.ndarray, "np.ndarray | None"], np.ndarray]
+
+
+def blas_found() -> bool:
+    """Whether this NumPy was built with a BLAS: NumPy's own build record says ``found: True``
+    under "blas" (CPython's wheels: OpenBLAS); Pyodide's records only ``{'name': 'auto'}``."""
+    blas = np.show_config(mode="dicts")["Build Dependencies"]["blas"]
+    return blas.get("found") is True
+
+
+def product_by_matmul(A: np.ndarray, B: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
+    """A B by ``np.matmul``: BLAS's gemm where NumPy has a BLAS."""
+    return np.matmul(A, B, out=out)
+
+
+def product_by_einsum(A: np.ndarray, B: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
+    """A B by ``np.einsum``, (A B)[i, k] = sum_j A[i, j] B[j, k]: faster than matmul without a BLAS."""
+    return np.einsum("ij,jk->ik", A, B, out=out)
+
+
+BLAS = blas_found()
+product: Product = product_by_matmul if BLAS else product_by_einsum  # for W1 X and dZ1 X^T
 
 
 def buffer(workspace: Workspace | None, name: str, shape: tuple[int, ...], dtype: np.dtype) -> np.ndarray | None:
@@ -46,11 +82,13 @@ def softmax(Z: np.ndarray) -> np.ndarray:
     return E
 
 
-def forward(params: Params, X: np.ndarray, workspace: Workspace | None = None) -> Forward:
+def forward(params: Params, X: np.ndarray, workspace: Workspace | None = None, times: Product | None = None) -> Forward:
     """network.forward, with Z1 and A1 written into the workspace's arrays (which the next call
-    with the same workspace overwrites) and the biases added in place."""
+    with the same workspace overwrites) and the biases added in place. ``times`` computes W1 X
+    (default: ``product``, chosen at import)."""
+    times = times or product
     shape, dtype = (params["W1"].shape[0], X.shape[1]), np.result_type(params["W1"], X)
-    Z1 = np.matmul(params["W1"], X, out=buffer(workspace, "Z1", shape, dtype))  # W1 X, (H, m)
+    Z1 = times(params["W1"], X, buffer(workspace, "Z1", shape, dtype))  # W1 X, (H, m)
     Z1 += params["b1"]
     A1 = np.maximum(Z1, 0, out=buffer(workspace, "A1", shape, dtype))  # ReLU(Z1)
     Z2 = params["W2"] @ A1
@@ -59,9 +97,16 @@ def forward(params: Params, X: np.ndarray, workspace: Workspace | None = None) -
 
 
 def backward(
-    params: Params, X: np.ndarray, Y: np.ndarray, cache: Forward, workspace: Workspace | None = None
+    params: Params,
+    X: np.ndarray,
+    Y: np.ndarray,
+    cache: Forward,
+    workspace: Workspace | None = None,
+    times: Product | None = None,
 ) -> Params:
-    """network.backward, with 1/m applied to dZ2 once and dZ1 and ReLU'(Z1) in the workspace."""
+    """network.backward, with 1/m applied to dZ2 once and dZ1 and ReLU'(Z1) in the workspace.
+    ``times`` computes dZ1 X^T (default: ``product``, chosen at import)."""
+    times = times or product
     m = Y.size
     dZ2 = cache.A2.copy()  # (A2 - Y_onehot) / m, without building the (10, m) one-hot matrix
     dZ2[Y, np.arange(m)] -= 1
@@ -71,6 +116,6 @@ def backward(
     shape, dtype = cache.Z1.shape, np.result_type(params["W2"], dZ2)
     dZ1 = np.matmul(params["W2"].T, dZ2, out=buffer(workspace, "dZ1", shape, dtype))  # W2^T dZ2, (H, m)
     dZ1 *= np.greater(cache.Z1, 0, out=buffer(workspace, "ReLU'(Z1)", shape, np.dtype(bool)))
-    dW1 = dZ1 @ X.T
+    dW1 = times(dZ1, X.T, None)
     db1 = dZ1.sum(axis=1, keepdims=True)
     return {"W1": dW1, "b1": db1, "W2": dW2, "b2": db2}
