@@ -49,6 +49,8 @@ def fetched_before_ready(site: Path) -> tuple[list[str], list[str]]:
 
     sent: list[str] = []
     later = json.loads((site / "site.json").read_text()).get("after_ready")
+    if later and not (site / later["file"]).is_file():
+        later = None  # --stock: Pyodide's own files hold everything (the worker's fetch fails, after ready)
     ready = threading.Event()  # set once the page is ready: the server then lets `later` through
 
     class Recorder(serve.Handler):
@@ -58,8 +60,9 @@ def fetched_before_ready(site: Path) -> tuple[list[str], list[str]]:
             super().do_GET()
 
         def log_message(self, format: str, *args) -> None:
-            method, path, _ = str(args[0]).split(" ")
-            if method == "GET" and str(args[1]) == "200":
+            request = str(args[0]).split(" ")  # a request's line, "GET /path HTTP/1.1" (else an error's)
+            if len(request) == 3 and request[0] == "GET" and str(args[1]) == "200":
+                path = request[1]
                 sent.append(unquote(urlsplit(path).path).lstrip("/") or "index.html")
 
     server = serve.Server(("127.0.0.1", 0), partial(Recorder, directory=str(site)))
