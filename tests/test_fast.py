@@ -11,15 +11,20 @@ from scratchnn import fast, network, training
 
 # Both ways of computing W1 X and dZ1 X^T, tested directly in every runtime (CPython, Pyodide),
 # whichever of them fast.product is here.
-PRODUCTS = pytest.mark.parametrize("times", [fast.product_by_matmul, fast.product_by_einsum], ids=["matmul", "einsum"])
+VARIANTS = [fast.product_by_matmul, fast.product_by_einsum, fast.product_skipping_zeros, fast.product_without_blas]
+PRODUCT_NAMES = ["matmul", "einsum", "skipping", "without_blas"]
+PRODUCTS = pytest.mark.parametrize("times", VARIANTS, ids=PRODUCT_NAMES)
 
 
-def example(hidden: int, m: int, dtype: str, seed: int = 0):
+def example(hidden: int, m: int, dtype: str, seed: int = 0, blank: bool = False):
+    """Parameters, a batch X and labels Y; ``blank``: a third of the pixels 0 in every image, as in MNIST."""
     rng = np.random.default_rng(seed)
     params = network.init_params(hidden, init="he", dtype=dtype, seed=seed)
     params["b1"] += rng.normal(0, 0.1, params["b1"].shape).astype(dtype)  # non-zero biases
     params["b2"] += rng.normal(0, 0.1, params["b2"].shape).astype(dtype)
     X = rng.random((784, m)).astype(dtype)
+    if blank:
+        X[rng.random(784) < 1 / 3] = 0
     Y = rng.integers(0, 10, m)
     return params, X, Y
 
@@ -27,7 +32,7 @@ def example(hidden: int, m: int, dtype: str, seed: int = 0):
 def test_the_product_is_einsum_exactly_where_numpy_has_no_blas():
     """CPython's NumPy (OpenBLAS) multiplies with matmul; Pyodide's (no BLAS) with einsum."""
     assert fast.BLAS is (sys.platform != "emscripten")
-    assert fast.product is (fast.product_by_matmul if fast.BLAS else fast.product_by_einsum)
+    assert fast.product is (fast.product_by_matmul if fast.BLAS else fast.product_without_blas)
 
 
 @PRODUCTS
@@ -47,6 +52,52 @@ def test_both_products_are_a_times_b(times, dtype, shape, out):
     np.testing.assert_allclose(times(A, B.T.T, None), got, rtol=0, atol=0)  # X^T of a view: the same numbers
 
 
+def within_the_rounding_bound(got: np.ndarray, A: np.ndarray, B: np.ndarray) -> bool:
+    """|A B - exact| <= n eps (|A| |B|), with the exact product in float64."""
+    exact, bound = (
+        A.astype(np.float64) @ B,
+        A.shape[1] * np.finfo(A.dtype).eps * (np.abs(A).astype(np.float64) @ np.abs(B)),
+    )
+    return bool(np.all(np.abs(got - exact) <= bound))
+
+
+@PRODUCTS
+@pytest.mark.parametrize("dtype", ["float64", "float32"])
+@pytest.mark.parametrize(
+    "hidden", [8, 64]
+)  # without_blas skips the zeros from 2 M multiply-adds: 64 x 784 x 64 = 3.2 M
+def test_zero_rows_and_columns_of_b_as_in_a_batch_of_digits(times, dtype, hidden):
+    """B with whole rows of zeros (pixels blank in every image) and columns of zeros (a blank image), as X
+    (W1 X) and as the transposed view X^T (dZ1 X^T): every variant gives the product, exact zeros included."""
+    rng = np.random.default_rng(2)
+    X = rng.random((784, 64)).astype(dtype)
+    X[rng.random(784) < 0.35] = 0  # about a third of the pixels blank everywhere
+    X[:, [3, 40]] = 0  # two blank images
+    X[X < 0.5] = 0  # and zeros scattered inside
+    X = np.asfortranarray(X)
+    W1 = rng.standard_normal((hidden, 784)).astype(dtype)
+    dZ1 = rng.standard_normal((hidden, 64)).astype(dtype)
+    for A, B in ((W1, X), (dZ1, X.T)):
+        for out in (None, np.full((A.shape[0], B.shape[1]), np.nan, dtype)):
+            got = times(A, B, out)
+            assert got.dtype == np.dtype(dtype) and got.shape == (A.shape[0], B.shape[1])
+            assert out is None or got is out
+            assert within_the_rounding_bound(got, A, B)
+            zero_rows = ~X.any(axis=1)
+            if B is X:
+                assert np.all(got[:, [3, 40]] == 0)  # a blank image: a zero column, exactly
+            else:
+                assert np.all(got[:, zero_rows] == 0)  # a pixel blank everywhere: a zero gradient, exactly
+
+
+@PRODUCTS
+def test_a_b_of_zeros_gives_zeros(times):
+    A = np.ones((70, 784), np.float32)
+    for B in (np.zeros((784, 64), np.float32), np.zeros((784, 1), np.float32)):
+        got = times(A, B, np.full((70, B.shape[1]), np.nan, np.float32))
+        assert got.shape == (70, B.shape[1]) and np.all(got == 0)
+
+
 @pytest.mark.parametrize("dtype", ["float64", "float32"])
 @pytest.mark.parametrize(("hidden", "m"), [(1, 1), (10, 7), (64, 128)])
 def test_forward_with_matmul_is_bit_identical(hidden, m, dtype):
@@ -59,14 +110,16 @@ def test_forward_with_matmul_is_bit_identical(hidden, m, dtype):
             assert getattr(quick, name).dtype == np.dtype(dtype)
 
 
+@pytest.mark.parametrize("times", VARIANTS[1:], ids=PRODUCT_NAMES[1:])
 @pytest.mark.parametrize(("dtype", "tolerance"), [("float64", 1e-12), ("float32", 1e-5)])
 @pytest.mark.parametrize(("hidden", "m"), [(1, 1), (10, 7), (64, 128)])
-def test_forward_with_einsum_equals_the_plain_one_to_rounding(hidden, m, dtype, tolerance):
-    """einsum adds the same 784 products per entry of W1 X in another order: the last bits may differ."""
-    params, X, _Y = example(hidden, m, dtype)
+def test_forward_with_einsum_equals_the_plain_one_to_rounding(times, hidden, m, dtype, tolerance):
+    """einsum adds the same 784 products per entry of W1 X in another order (and skipping them, without
+    the zero ones): the last bits may differ."""
+    params, X, _Y = example(hidden, m, dtype, blank=True)
     plain = network.forward(params, X)
     for workspace in (None, {}):
-        quick = fast.forward(params, X, workspace, fast.product_by_einsum)
+        quick = fast.forward(params, X, workspace, times)
         for name in plain._fields:
             value, expected = getattr(quick, name), getattr(plain, name)
             assert value.dtype == np.dtype(dtype)
@@ -77,7 +130,7 @@ def test_forward_with_einsum_equals_the_plain_one_to_rounding(hidden, m, dtype, 
 @PRODUCTS
 @pytest.mark.parametrize(("hidden", "m"), [(1, 1), (10, 7), (64, 128), (128, 500)])
 def test_backward_equals_the_plain_gradients_to_1e_12_in_float64(times, hidden, m):
-    params, X, Y = example(hidden, m, "float64", seed=hidden)
+    params, X, Y = example(hidden, m, "float64", seed=hidden, blank=True)
     plain = network.backward(params, X, Y, network.forward(params, X))
     workspace: fast.Workspace = {}
     quick = fast.backward(params, X, Y, fast.forward(params, X, workspace, times), workspace, times)
@@ -88,11 +141,11 @@ def test_backward_equals_the_plain_gradients_to_1e_12_in_float64(times, hidden, 
 
 
 @pytest.mark.parametrize(
-    ("times", "tolerance"), [(fast.product_by_matmul, 1e-7), (fast.product_by_einsum, 1e-6)], ids=["matmul", "einsum"]
+    ("times", "tolerance"), zip(VARIANTS, [1e-7, 1e-6, 1e-6, 1e-6], strict=True), ids=PRODUCT_NAMES
 )
 def test_float32_gradients_agree_to_float32_rounding(times, tolerance):
     """einsum sums dW1's 64 terms in another order than matmul: float32 rounding (eps 6e-8) times a few."""
-    params, X, Y = example(32, 64, "float32", seed=3)
+    params, X, Y = example(32, 64, "float32", seed=3, blank=True)
     plain = network.backward(params, X, Y, network.forward(params, X))
     quick = fast.backward(params, X, Y, fast.forward(params, X, None, times), None, times)
     for name in plain:
@@ -130,7 +183,7 @@ def test_a_training_step_equals_the_plain_update_by_hand():
 def test_training_with_either_product_reaches_the_same_weights(times, monkeypatch):
     """training.py with fast.product set to each variant: 2 epochs of 40 steps land on the weights of
     the plain math (network.py's forward and backward in the same loop) up to float64 rounding."""
-    params, X, Y = example(24, 400, "float64", seed=5)
+    params, X, Y = example(24, 400, "float64", seed=5, blank=True)
     runs = {}
     for name, (forward, backward) in {
         "plain": (

@@ -59,8 +59,36 @@ def product_by_einsum(A: np.ndarray, B: np.ndarray, out: np.ndarray | None = Non
     return np.einsum("ij,jk->ik", A, B, out=out)
 
 
+def product_skipping_zeros(A: np.ndarray, B: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
+    """A B by ``np.einsum`` over only the rows j and the columns k of B that hold a nonzero: a row
+    of zeros adds nothing to any (A B)[i, k] = sum_j A[i, j] B[j, k], a column of zeros makes a
+    column of zeros. In a batch of MNIST digits about a third of the 784 pixels (the borders) are 0
+    in every image: rows of X for W1 X, columns of X^T for dZ1 X^T."""
+    rows, cols = np.flatnonzero(B.any(axis=1)), np.flatnonzero(B.any(axis=0))
+    if rows.size < B.shape[0]:
+        A, B = A[:, rows], B[rows]
+    if cols.size == B.shape[1]:
+        return product_by_einsum(A, B, out)
+    if out is None:
+        out = np.empty((A.shape[0], B.shape[1]), np.result_type(A, B))
+    out.fill(0)
+    out[:, cols] = product_by_einsum(A, B[:, cols])
+    return out
+
+
+SKIP_ZEROS_FROM = 2_000_000  # multiply-adds in A B: 32:32 has 0.8 M, 128:128 12.8 M (see the docstring)
+
+
+def product_without_blas(A: np.ndarray, B: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
+    """A B by einsum, skipping B's zero rows and columns once the product is large enough for
+    the search to pay: finding them is two passes over B and the copies of A and B's rest."""
+    if A.shape[0] * A.shape[1] * B.shape[1] < SKIP_ZEROS_FROM:
+        return product_by_einsum(A, B, out)
+    return product_skipping_zeros(A, B, out)
+
+
 BLAS = blas_found()
-product: Product = product_by_matmul if BLAS else product_by_einsum  # for W1 X and dZ1 X^T
+product: Product = product_by_matmul if BLAS else product_without_blas  # for W1 X and dZ1 X^T
 
 
 def buffer(workspace: Workspace | None, name: str, shape: tuple[int, ...], dtype: np.dtype) -> np.ndarray | None:
