@@ -4,7 +4,8 @@
 //
 // Pyodide's core from web/node_modules/pyodide (npm ci in web/), numpy's wheel from
 // $SCRATCHNN_PYODIDE_WHEELS or ../shared/pyodide-0.27.7, copied with the core into a temporary folder;
-// the repository's python/ is mounted at /repo/python.
+// the repository is mounted at /repo and MNIST's folder ($SCRATCHNN_DATA_DIR or ../shared/data/mnist) at
+// /data/mnist.
 
 import { copyFileSync, mkdtempSync, readdirSync, rmSync, symlinkSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -26,10 +27,14 @@ try {
   await pyodide.loadPackage("numpy");
   pyodide.FS.mkdirTree("/repo");
   pyodide.FS.mount(pyodide.FS.filesystems.NODEFS, { root: ROOT }, "/repo");
+  const data = resolve(process.env.SCRATCHNN_DATA_DIR || join(ROOT, "..", "shared", "data", "mnist"));
+  pyodide.FS.mkdirTree("/data/mnist");
+  pyodide.FS.mount(pyodide.FS.filesystems.NODEFS, { root: data }, "/data/mnist");
   pyodide.runPython(`
-import runpy, sys
+import os, runpy, sys
+os.environ["SCRATCHNN_DATA_DIR"] = "/data/mnist"
 sys.path.insert(0, "/repo/python")
-sys.argv = ["pyodide_matmul_layouts.py", ${JSON.stringify(process.argv[2] || "5")}]
+sys.argv = ["pyodide_matmul_layouts.py", ${JSON.stringify(process.argv[2] || "7")}]
 runpy.run_path("/repo/benchmarks/pyodide_matmul_layouts.py", run_name="__main__")
 `);
 } finally {
