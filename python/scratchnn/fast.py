@@ -88,7 +88,7 @@ def product_without_blas(A: np.ndarray, B: np.ndarray, out: np.ndarray | None = 
 
 
 BLAS = blas_found()
-product: Product = product_by_matmul if BLAS else product_without_blas  # for W1 X and dZ1 X^T
+product: Product = product_by_matmul if BLAS else product_without_blas  # for every product of the step
 
 
 def buffer(workspace: Workspace | None, name: str, shape: tuple[int, ...], dtype: np.dtype) -> np.ndarray | None:
@@ -112,14 +112,14 @@ def softmax(Z: np.ndarray) -> np.ndarray:
 
 def forward(params: Params, X: np.ndarray, workspace: Workspace | None = None, times: Product | None = None) -> Forward:
     """network.forward, with Z1 and A1 written into the workspace's arrays (which the next call
-    with the same workspace overwrites) and the biases added in place. ``times`` computes W1 X
-    (default: ``product``, chosen at import)."""
+    with the same workspace overwrites) and the biases added in place. ``times`` computes the
+    products W1 X and W2 A1 (default: ``product``, chosen at import)."""
     times = times or product
     shape, dtype = (params["W1"].shape[0], X.shape[1]), np.result_type(params["W1"], X)
     Z1 = times(params["W1"], X, buffer(workspace, "Z1", shape, dtype))  # W1 X, (H, m)
     Z1 += params["b1"]
     A1 = np.maximum(Z1, 0, out=buffer(workspace, "A1", shape, dtype))  # ReLU(Z1)
-    Z2 = params["W2"] @ A1
+    Z2 = times(params["W2"], A1, None)
     Z2 += params["b2"]
     return Forward(Z1, A1, Z2, softmax(Z2))
 
@@ -133,16 +133,16 @@ def backward(
     times: Product | None = None,
 ) -> Params:
     """network.backward, with 1/m applied to dZ2 once and dZ1 and ReLU'(Z1) in the workspace.
-    ``times`` computes dZ1 X^T (default: ``product``, chosen at import)."""
+    ``times`` computes the products (default: ``product``, chosen at import)."""
     times = times or product
     m = Y.size
     dZ2 = cache.A2.copy()  # (A2 - Y_onehot) / m, without building the (10, m) one-hot matrix
     dZ2[Y, np.arange(m)] -= 1
     dZ2 /= m
-    dW2 = dZ2 @ cache.A1.T
+    dW2 = times(dZ2, cache.A1.T, None)
     db2 = dZ2.sum(axis=1, keepdims=True)
     shape, dtype = cache.Z1.shape, np.result_type(params["W2"], dZ2)
-    dZ1 = np.matmul(params["W2"].T, dZ2, out=buffer(workspace, "dZ1", shape, dtype))  # W2^T dZ2, (H, m)
+    dZ1 = times(params["W2"].T, dZ2, buffer(workspace, "dZ1", shape, dtype))  # W2^T dZ2, (H, m)
     dZ1 *= np.greater(cache.Z1, 0, out=buffer(workspace, "ReLU'(Z1)", shape, np.dtype(bool)))
     dW1 = times(dZ1, X.T, None)
     db1 = dZ1.sum(axis=1, keepdims=True)
