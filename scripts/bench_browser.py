@@ -397,13 +397,15 @@ def main(argv: list[str] | None = None) -> int:
     results["comparison"] = compare(results, pairs)
     results["settings"] = {"epochs": args.epochs, "lr": args.lr, "momentum": 0.9, "seed": 0, "runs": args.runs,
                            "rounds": args.rounds}  # fmt: skip
-    results["machine"] = {"cpus": os.cpu_count(), "load_average": os.getloadavg(), "blas": blas_threads(),
-                          "platform": platform.platform()}  # fmt: skip
+    results["machine"] = {"cpus": os.cpu_count(), "load_average_at_start": load, "load_average": os.getloadavg(),
+                          "blas": blas_threads(), "platform": platform.platform()}  # fmt: skip
     backend = results["tfjs"]["backend"]
     print(f"browser: Chromium {results['browser']['chromium']}; page: {results['browser']['page']}")
     print(f"TF.js {backend['version']}, backend {backend['backend']}, SIMD {backend['simd']}, threads "
           f"{backend['threads']} ({backend['threadsCount']}), loaded {', '.join(backend['wasm_files'])}")  # fmt: skip
     print(f"CPython {results['cpython']['python']}, NumPy {results['cpython']['numpy']} ({results['machine']['blas']})")
+    print(f"load average {load:.1f} at the start, {os.getloadavg()[0]:.1f} at the end (other work shares the CPUs: "
+          "compare the sides within one run)")  # fmt: skip
     print("s/epoch: the median over the epochs of the gradient steps' time (10,000 examples); page and TF.js: the")
     print("median over the rounds; page/TF.js: the page's examples/s over TF.js's (of the medians, and round by")
     print("round); page wall: the whole run in the page divided by its epochs (validation, yields, messages included)")
