@@ -3,8 +3,8 @@
 ``network.py`` is the math one equation a line; read it first. This file computes exactly the
 same forward pass and the same gradients (``tests/test_fast.py`` holds them equal to 1e-12 in
 float64; with matmul, the forward pass is bit-identical) with three devices that the benchmark
-shows pay for themselves at 800 hidden units (``benchmarks/plain-vs-fast-2cores.txt``), and a
-fourth that pays in the page (Pyodide):
+shows pay for themselves at 800 hidden units (``benchmarks/plain-vs-fast-2cores.txt``), and two
+that pay in the page (Pyodide, whose NumPy has no BLAS):
 
 1. **Reused memory.** Training calls forward and backward thousands of times with the same
    shapes. A fresh (H, m) array of the full batch (800 x 59,000 floats: 189 MB) costs the
@@ -19,15 +19,25 @@ fourth that pays in the page (Pyodide):
    (Rounding differs from network.py's at the last bit, hence 1e-12 and not equality.)
 4. **einsum where NumPy has no BLAS.** With a BLAS (CPython's NumPy wheels carry OpenBLAS),
    ``np.matmul`` hands the products to sgemm/dgemm. Pyodide's NumPy (the page's) has none: its
-   matmul is a plain scalar loop, while ``np.einsum``'s sum-of-products loop is unrolled. For the
-   two large products, W1 X and dZ1 X^T (H x 784 x m multiply-adds each; the others are 784/10
-   times smaller), ``product`` is therefore ``np.einsum`` when ``BLAS`` is False, decided once at
-   import. In Pyodide (``node benchmarks/pyodide_matmul_layouts.mjs``, float32; see
-   ``benchmarks/pyodide-matmul-layouts-2cores.txt``) W1 X takes 0.49 ms by einsum against 0.85 ms
-   by matmul at 32:32 and 5.0 against 10.7 ms at 128:128, dZ1 X^T 5.3 against 9.6 ms, and
-   ``training_steps`` goes 1.2x (32:32) and 1.6x (128:128) faster. Neither the memory layout of
-   X nor float64 helped there. The sums are the same; their order, hence the last bits, differ
-   (``tests/test_fast.py`` holds both variants to network.py in every runtime).
+   matmul is a plain scalar loop, while ``np.einsum``'s sum-of-products loop is unrolled. So every
+   product of the step goes through ``product``: ``np.matmul`` when ``BLAS`` is True, else
+   ``product_without_blas``, decided once at import. The two large ones, W1 X and dZ1 X^T (H x 784
+   x m multiply-adds each; the others are 784/10 times smaller), decide the speed. In Pyodide
+   (``node benchmarks/pyodide_matmul_layouts.mjs``, float32, real MNIST batches;
+   ``benchmarks/pyodide-matmul-layouts-2cores.txt``) W1 X takes 0.32 ms by einsum against 0.72 ms
+   by matmul at 32:32, and 4.7 against 10.3 ms at 128:128. The memory layout of X (F- or
+   C-ordered), float64 and ``einsum(optimize=True)`` (which calls the same plain loop) did not help.
+5. **Skip the zeros, without a BLAS.** A pixel that is 0 in every image of the batch (MNIST's
+   borders: about 260 of the 784 in a batch of 128) adds nothing to W1 X and has a zero column in
+   dW1 = dZ1 X^T. ``product_skipping_zeros`` leaves out B's rows and columns of zeros; finding them
+   costs two passes over B and copies of the rest, which pays for large products only:
+   ``product_without_blas`` skips from 2 M multiply-adds (128:128 has 12.8 M: W1 X 4.7 -> 4.1 ms;
+   32:32 has 0.8 M, where skipping was slower, 0.32 -> 0.63 ms). ``training_steps`` in Pyodide:
+   5,663 examples/s with matmul, 11,072 with einsum, 13,541 with both at 128:128 (2.4x); 23,782
+   and 35,984 at 32:32 (1.5x).
+
+The sums are the same; with einsum their order, hence the last bits, differ from network.py's
+(``tests/test_fast.py`` tests every variant against network.py, in CPython and in Pyodide).
 """
 
 from __future__ import annotations
