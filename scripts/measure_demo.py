@@ -30,6 +30,7 @@ from __future__ import annotations
 import argparse
 import functools
 import io
+import json
 import re
 import statistics
 import sys
@@ -101,9 +102,12 @@ class Handler(site_server.Handler):
     quiet = True
     gzip = True
     bytes_sent = 0  # the bodies' bytes (Content-Length) of every response so far, gzipped where sent so
+    # Files the worker fetches only once it is ready (site.json's after_ready): their bytes are not
+    # counted as sent until ready, even when their request starts before the page says so.
+    after_ready: frozenset[str] = frozenset()
 
     def send_header(self, keyword: str, value: str) -> None:
-        if keyword == "Content-Length":
+        if keyword == "Content-Length" and self.path.split("?")[0].lstrip("/") not in Handler.after_ready:
             Handler.bytes_sent += int(value)
         super().send_header(keyword, value)
 
@@ -267,6 +271,8 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     with tempfile.TemporaryDirectory() as tmp:
         site = args.site or build_site.build(Path(tmp) / "site", build_site.default_wheels(), build_site.CDN, True)
+        manifest = json.loads((site / "site.json").read_text())
+        Handler.after_ready = frozenset([manifest["after_ready"]["file"]] if manifest.get("after_ready") else [])
         with serve(site) as url, sync_playwright() as p:
             executable = args.chromium or chromium.executable(p)
             if executable is None:
