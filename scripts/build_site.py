@@ -128,14 +128,9 @@ def page_modules(python_dir: Path) -> list[Path]:
     """The package's .py files that the page imports (scratchnn.browser and what it imports, no
     more: not the plots, the download code's callers or anything else CPython-only)."""
     try:
-        result = subprocess.run(
-            [sys.executable, "-c", WHAT_THE_PAGE_IMPORTS, str(python_dir)], capture_output=True, text=True, timeout=120
-        )
-    except (OSError, subprocess.TimeoutExpired) as error:
-        raise BuildError(f"cannot list the modules the page imports: {error}") from error
-    if result.returncode != 0:
-        raise BuildError(f"importing {PAGE_PACKAGE} failed:\n{result.stderr.strip()}")
-    return [Path(name) for name in json.loads(result.stdout)]
+        return [Path(name) for name in slim_pyodide.import_probe(WHAT_THE_PAGE_IMPORTS, python_dir)]
+    except slim_pyodide.SlimError as error:
+        raise BuildError(str(error)) from None
 
 
 def zip_package(source: Path, target: Path) -> str:

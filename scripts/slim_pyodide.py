@@ -42,6 +42,7 @@ import subprocess
 import sys
 import zipfile
 from pathlib import Path
+from typing import Any
 
 HERE = Path(__file__).resolve().parent
 IMPORTS = HERE / "pyodide-imports.txt"  # the recorded module names, one a line (# comments)
@@ -79,15 +80,21 @@ def page_imports(python_dir: Path) -> set[str]:
     """The modules (but NumPy's) that ``import scratchnn.browser`` loads in CPython, from
     ``python_dir``: kept too, so that a module the package starts to import reaches the page even
     before scripts/pyodide-imports.txt is recorded again (the tests' own imports need the recording)."""
+    names = import_probe(WHAT_THE_PAGE_IMPORTS, python_dir)
+    return {name for name in names if name.split(".")[0] not in ("numpy", "scratchnn")}
+
+
+def import_probe(script: str, python_dir: Path) -> Any:
+    """Run ``script`` (it imports scratchnn.browser from ``python_dir``, given as its argument, and
+    prints JSON) in a fresh CPython; its JSON, or SlimError saying why not. build_site uses it too."""
     try:
-        result = subprocess.run(
-            [sys.executable, "-c", WHAT_THE_PAGE_IMPORTS, str(python_dir)], capture_output=True, text=True, timeout=120
-        )
+        command = [sys.executable, "-c", script, str(python_dir)]
+        result = subprocess.run(command, capture_output=True, text=True, timeout=120)
     except (OSError, subprocess.TimeoutExpired) as error:
         raise SlimError(f"cannot list the modules the page imports: {error}") from error
     if result.returncode != 0:
         raise SlimError(f"importing scratchnn.browser failed:\n{result.stderr.strip()}")
-    return {name for name in json.loads(result.stdout) if name.split(".")[0] not in ("numpy", "scratchnn")}
+    return json.loads(result.stdout)
 
 
 def write_zip(target: Path, files: dict[str, bytes]) -> str:
