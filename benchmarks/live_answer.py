@@ -35,6 +35,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "scripts"))
 sys.path.insert(0, str(ROOT / "tests" / "e2e"))
 
+from demo_page import drag  # noqa: E402
 from local_server import serve_folder  # noqa: E402
 
 import build_site  # noqa: E402
@@ -100,14 +101,7 @@ class Page:
         self.page.evaluate("window.scratchnn.state.roundTrips = []; window.scratchnn.state.renderMs = []")
         self.page.locator("#pad").scroll_into_view_if_needed()
         before = self.counters()
-        box = self.page.locator("#pad").bounding_box()
-        x = [box["x"] + box["width"] * px for px, _ in points]
-        y = [box["y"] + box["height"] * py for _, py in points]
-        self.page.mouse.move(x[0], y[0])
-        self.page.mouse.down()
-        for xi, yi in zip(x[1:], y[1:], strict=True):
-            self.page.mouse.move(xi, yi, steps=8)
-        self.page.mouse.up()
+        drag(self.page, points)
         self.page.wait_for_function(ANSWERED, timeout=60_000)
         self.page.evaluate("new Promise((done) => requestAnimationFrame(() => setTimeout(done, 50)))")  # laid out
         after = self.counters()

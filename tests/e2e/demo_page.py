@@ -41,20 +41,25 @@ class App:
 
     def stroke(self, points: list[tuple[float, float]], steps: int = 8) -> None:
         """Drag the mouse through ``points`` given as fractions of the pad (0..1, 0..1)."""
-        box = self.page.locator("#pad").bounding_box()
-        x = [box["x"] + box["width"] * px for px, _ in points]
-        y = [box["y"] + box["height"] * py for _, py in points]
-        self.page.mouse.move(x[0], y[0])
-        self.page.mouse.down()
-        for xi, yi in zip(x[1:], y[1:], strict=True):
-            self.page.mouse.move(xi, yi, steps=steps)
-        self.page.mouse.up()
+        drag(self.page, points, steps)
 
     def screenshot(self, name: str) -> Path:
         ARTIFACTS.mkdir(exist_ok=True)
         path = ARTIFACTS / f"{name}.png"
         self.page.screenshot(path=str(path))
         return path
+
+
+def drag(page: Any, points: list[tuple[float, float]], steps: int = 8) -> None:
+    """One mouse stroke on ``page``'s pad through ``points``, fractions of the pad (0..1, 0..1)."""
+    box = page.locator("#pad").bounding_box()
+    x = [box["x"] + box["width"] * px for px, _ in points]
+    y = [box["y"] + box["height"] * py for _, py in points]
+    page.mouse.move(x[0], y[0])
+    page.mouse.down()
+    for xi, yi in zip(x[1:], y[1:], strict=True):
+        page.mouse.move(xi, yi, steps=steps)
+    page.mouse.up()
 
 
 def open_app(browser: Any, url: str, **context_options: Any) -> App:
