@@ -28,10 +28,11 @@ import numpy as np
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "python"))  # run from a checkout without installing
 
-from scratchnn import augment, files, mnist, network, training, weights  # noqa: E402
+from scratchnn import augment, files, mnist, network, normalise, training, weights  # noqa: E402
 from scratchnn.config import PRESETS, TrainConfig  # noqa: E402
 
-OVERRIDES = ("hidden", "init", "dtype", "epochs", "lr", "batch_size", "momentum", "lr_decay", "augment", "store_dtype")
+OVERRIDES = ("hidden", "init", "dtype", "epochs", "lr", "batch_size", "momentum", "lr_decay", "augment", "store_dtype",
+             "normalise")  # fmt: skip
 
 
 def whole_number(low: int) -> Callable[[str], int]:
@@ -99,6 +100,17 @@ def parse_augment(text: str) -> dict:
     return settings
 
 
+def normalisation(text: str) -> str | None:
+    """An argparse type: a name scratchnn.normalise knows (``none`` for no normalisation)."""
+    if text.strip().lower() in ("none", ""):
+        return None
+    try:
+        normalise.parse(text)
+    except ValueError as error:
+        raise argparse.ArgumentTypeError(str(error)) from None
+    return text
+
+
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     epilog = "presets:\n" + "\n".join(
         f"  {name:8s} " + ", ".join(f"{k}={v}" for k, v in cfg.to_dict().items()) for name, cfg in PRESETS.items()
@@ -133,6 +145,10 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument(
         "--store-dtype", choices=weights.DTYPES,
         help="dtype of the arrays in the file (float16 halves it); the stated accuracy is measured after it",
+    )  # fmt: skip
+    parser.add_argument(
+        "--normalise", type=normalisation, metavar="NAME",
+        help="deslant and/or width-normalise every image, training and test: deslant, width-W or deslant+width-W",
     )  # fmt: skip
     parser.add_argument("--seed", type=whole_number(0), default=0, help="seed for the data split, init and shuffling")
     parser.add_argument(
@@ -208,6 +224,10 @@ def main(argv: list[str] | None = None) -> int:
     except (ValueError, mnist.MnistError) as error:
         print(f"error: {error}", file=sys.stderr)
         return 2
+    if config.normalise:  # the same for every image the network will see, test images included
+        data.X_train, data.X_val, data.X_test = (
+            normalise.normalise(X, config.normalise) for X in (data.X_train, data.X_val, data.X_test)
+        )
     print(f"preset {preset}: {config}", file=sys.stderr)
     params = network.init_params(config.hidden, config.init, config.dtype, seed=args.seed)
     progress = ProgressBar(config.epochs)

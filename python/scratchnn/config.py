@@ -18,6 +18,9 @@ The presets:
   randomly warped digits (rotation, scale, shear, shift, elastic distortion and stroke
   thickness, see scratchnn.augment) with momentum and a decaying learning rate; its weights are
   stored as float16 (``store_dtype``) to fit the page.
+
+And one committee (``COMMITTEES``, trained by scripts/committee.py): ``committee``, networks
+trained like ``best``, member k with seed k, whose averaged probabilities answer (scratchnn.committee).
 """
 
 from __future__ import annotations
@@ -29,6 +32,7 @@ from typing import Any
 
 from .augment import Augment
 from .network import INITS
+from .normalise import parse as parse_normalise
 from .weights import DTYPES as STORE_DTYPES  # what a weights file may hold
 from .weights import MAX_HIDDEN  # the largest network a weights file may hold
 
@@ -50,6 +54,7 @@ class TrainConfig:
     lr_decay: float = 1.0
     augment: Augment | None = None  # random warps of every batch (scratchnn.augment)
     store_dtype: str | None = None  # the weights file's dtype (None: the training dtype)
+    normalise: str | None = None  # "deslant", "width-W" or both, of every image, train and test (scratchnn.normalise)
 
     def __post_init__(self) -> None:
         check_whole("hidden", self.hidden, 1, MAX_HIDDEN)
@@ -64,6 +69,9 @@ class TrainConfig:
             raise ValueError(f"augment must be an Augment or None, got {type(self.augment).__name__}")
         if self.store_dtype is not None and self.store_dtype not in STORE_DTYPES:
             raise ValueError(f"store_dtype must be one of {STORE_DTYPES} (or None), got {self.store_dtype!r}")
+        if self.normalise is not None and not isinstance(self.normalise, str):
+            raise ValueError(f"normalise must be a name like 'deslant' or None, got {self.normalise!r}")
+        parse_normalise(self.normalise)
 
     @classmethod
     def from_dict(cls, values: dict[str, Any]) -> TrainConfig:
@@ -120,3 +128,30 @@ PRESETS: dict[str, TrainConfig] = {
                         augment=Augment(rotate=15, scale=0.15, shear=0.2, shift=3, alpha=20, sigma=4, stroke=0.1),
                         store_dtype="float16"),
 }  # fmt: skip
+
+
+@dataclass(frozen=True)
+class CommitteeConfig:
+    """``members`` networks, each trained with the preset ``member``; member k uses seed k
+    (its own validation split, initial weights, batch order and warps) and sees the digits
+    normalised as ``normalisations[k % len(normalisations)]`` says (None: as MNIST has them)."""
+
+    member: str = "best"
+    members: int = 8
+    normalisations: tuple[str | None, ...] = (None,)
+
+    def __post_init__(self) -> None:
+        if self.member not in PRESETS:
+            raise ValueError(f"member must be one of the presets {sorted(PRESETS)}, got {self.member!r}")
+        check_whole("members", self.members, 1, 100)
+        if not self.normalisations:
+            raise ValueError("normalisations needs at least one entry (None: the digits as they are)")
+        for name in self.normalisations:
+            parse_normalise(name)
+
+    def normalisation(self, k: int) -> str | None:
+        """What member k's digits go through."""
+        return self.normalisations[k % len(self.normalisations)]
+
+
+COMMITTEES: dict[str, CommitteeConfig] = {"committee": CommitteeConfig(member="best", members=8)}
