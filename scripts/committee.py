@@ -198,7 +198,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"{row['file']}: {row['test_accuracy']:.4f}", file=sys.stderr)
     print("committee of the first n: " + " ".join(f"{a:.4f}" for a in result["test_accuracy_by_size"]),
           file=sys.stderr)  # fmt: skip
-    record = {"committee": args.preset, "member_preset": preset if not any(overrides) else "custom",
+    record = {"committee": args.preset, "member_preset": "custom" if args.hidden or args.epochs else preset,
               "member_settings": [config.to_dict() for config in configs], **result,
               "train_seconds": round(sum(row["train_seconds"] for row in result["members"]), 1),
               "created": datetime.datetime.now(datetime.UTC).isoformat(timespec="seconds"),

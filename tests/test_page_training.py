@@ -192,6 +192,9 @@ def test_upload_refuses_a_wrong_file_with_its_name_and_reason(dataset):
         page_training.upload(json.dumps(document), "mine.json")
     with pytest.raises(weights.WeightsError, match="photo.png: not valid JSON"):
         page_training.upload(b"\x89PNG\r\n", "photo.png")
+    member = weights.to_json(network.init_params(10), {"normalise": "deslant"})  # a committee member
+    with pytest.raises(weights.WeightsError, match=r"^member-1\.json: this network was trained on digits normalised"):
+        page_training.upload(member, "member-1.json")
 
 
 @pytest.mark.parametrize(

@@ -11,8 +11,8 @@ X_k is X as member k was trained to see it: as it is, or deslanted and width-nor
 (``scratchnn.normalise``, Meier et al.'s preprocessing). Members trained alike still make
 different mistakes, because each one's random start and random warps lead it elsewhere; where
 one is unsure and wrong, the others usually outvote it. Meier et al. (ICDAR 2011) averaged 25
-such networks of 800 hidden units to reach 99.61% on MNIST. This
-module does no file I/O (``scripts/committee.py`` trains and saves the members).
+such networks of 800 hidden units to reach 99.61% on MNIST. This module does
+no file I/O (``scripts/committee.py`` trains and saves the members).
 """
 
 from __future__ import annotations

@@ -123,9 +123,9 @@ PRESETS: dict[str, TrainConfig] = {
                            batch_size=128, momentum=0.9, lr_decay=0.92,
                            augment=Augment(rotate=20, scale=0.2, shear=0.15, shift=4, alpha=15, sigma=4, stroke=0.4),
                            store_dtype="float16"),
-    "best": TrainConfig(hidden=800, init="he", dtype="float32", epochs=60, lr=0.10,
-                        batch_size=128, momentum=0.9, lr_decay=0.94,
-                        augment=Augment(rotate=15, scale=0.15, shear=0.2, shift=3, alpha=20, sigma=4, stroke=0.1),
+    "best": TrainConfig(hidden=800, init="he", dtype="float32", epochs=200, lr=0.10,
+                        batch_size=128, momentum=0.9, lr_decay=0.977,
+                        augment=Augment(rotate=10, scale=0.15, shear=0.15, shift=1, alpha=36, sigma=6, stroke=0.1),
                         store_dtype="float16"),
 }  # fmt: skip
 
@@ -154,4 +154,6 @@ class CommitteeConfig:
         return self.normalisations[k % len(self.normalisations)]
 
 
-COMMITTEES: dict[str, CommitteeConfig] = {"committee": CommitteeConfig(member="best", members=8)}
+COMMITTEES: dict[str, CommitteeConfig] = {
+    "committee": CommitteeConfig(member="best", members=8, normalisations=(None, "deslant")),
+}

@@ -285,6 +285,8 @@ def download(model: Model) -> Download:
 def upload(text: Any, filename: str | None) -> Model:
     """A weights JSON chosen by the visitor (text, bytes or a buffer), validated by weights.from_json
     (WeightsError names what is wrong, starting with the file name); it becomes the network ``"yours"``.
+    A network trained on deslanted or width-normalised digits (``normalise`` in its metadata) is
+    refused: the page's drawings are not normalised so, and it would misread them.
 
     ``filename`` None: the page's own copy of the visitor's network (a ``download``), loaded again
     after Python was restarted; its metadata stays as it was."""
@@ -294,4 +296,10 @@ def upload(text: Any, filename: str | None) -> Model:
         params, metadata = weights.from_json(text, source="the page's copy of your network")
         return Model(NAME, params, dict(metadata))
     params, metadata = weights.from_json(text, source=filename or "the file")
+    if metadata.get("normalise"):  # a committee member: it reads digits the page does not make
+        raise weights.WeightsError(
+            f"{filename}: this network was trained on digits normalised as {str(metadata['normalise'])[:40]!r} "
+            "(scripts/train.py --normalise); the page gives a network the digits as MNIST has them, "
+            "so it would misread them. Pick a network trained without --normalise."
+        )
     return Model(NAME, params, dict(metadata, loaded_from=filename))
