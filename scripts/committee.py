@@ -166,7 +166,8 @@ def main(argv: list[str] | None = None) -> int:
         check_folder(args.out)
         there = []
         if args.out.exists():
-            for path in [*paths, args.out / "committee.json"]:
+            logs = [path.with_suffix(".log") for path in paths]
+            for path in [*paths, *logs, args.out / "committee.json"]:
                 files.check_output_file(path)  # not a folder, a device or a FIFO
             there = [seed for seed, path in enumerate(paths) if is_member(path, configs[seed], seed)]
     except files.OutputError as error:

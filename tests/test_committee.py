@@ -74,8 +74,9 @@ def test_a_small_committee_trains_measures_and_goes_on_where_it_stopped(tmp_path
         (lambda out: out.write_text("not a folder"), "is not a folder"),
         (lambda out: (out.mkdir(), (out / "member-0.json").write_text("{ my notes")), "not a weights file"),
         (lambda out: (out.mkdir(), (out / "member-1.json").mkdir()), "folder"),
+        (lambda out: (out.mkdir(), (out / "member-0.log").mkdir()), "folder"),
     ],
-    ids=["out-is-a-file", "member-is-not-weights", "member-is-a-folder"],
+    ids=["out-is-a-file", "member-is-not-weights", "member-is-a-folder", "log-is-a-folder"],
 )
 def test_what_is_not_the_committees_is_refused_and_left_alone(tmp_path, setup, message):
     out = tmp_path / "out"
