@@ -48,8 +48,10 @@ def test_a_small_committee_trains_measures_and_goes_on_where_it_stopped(tmp_path
     result = run(*SMALL, "--jobs", "2", "--out", str(out))
     assert result.returncode == 0, result.stderr
     record = json.loads((out / "committee.json").read_text())
-    members = [weights.load(out / f"member-{seed}.json")[0] for seed in range(2)]
-    measured = network.accuracy(committee.predict(members, mnist_data.X_test), mnist_data.Y_test)
+    loaded = [weights.load(out / f"member-{seed}.json") for seed in range(2)]
+    members, normalisations = [params for params, _ in loaded], [metadata["normalise"] for _, metadata in loaded]
+    assert normalisations == [COMMITTEES["committee"].normalisation(k) for k in range(2)] == [None, "deslant"]
+    measured = network.accuracy(committee.predict(members, mnist_data.X_test, normalisations), mnist_data.Y_test)
     assert record["test_accuracy"] == pytest.approx(measured, abs=1e-12)  # measured from the files
     assert record["test_accuracy_by_size"][0] == pytest.approx(record["members"][0]["test_accuracy"])
     assert json.loads(result.stdout.splitlines()[-1])["test_accuracy"] == record["test_accuracy"]
