@@ -346,7 +346,13 @@ def test_a_corrupt_weights_file_shows_an_error_and_the_network_keeps_working(fre
     not_json = tmp_path / "notes.json"
     not_json.write_text("these are not weights")
     before = probabilities(fresh, X_val[:, 0])
-    for path, reason in ((corrupt, "arrays.W2: data does not match its sha256"), (not_json, "not valid JSON")):
+    deslanted = Path(__file__).resolve().parents[2] / "results" / "committee" / "member-1.json"  # a committee member
+    refused = (
+        (corrupt, "arrays.W2: data does not match its sha256"),
+        (not_json, "not valid JSON"),
+        (deslanted, "this network was trained on digits normalised as 'deslant'"),
+    )
+    for path, reason in refused:
         fresh.page.set_input_files("#weights-file", str(path))
         error = fresh.page.locator("#train-error")
         error.wait_for(state="visible")
