@@ -39,7 +39,19 @@ from scratchnn import __version__, committee, files, mnist, network, normalise, 
 from scratchnn.config import COMMITTEES, PRESETS, TrainConfig  # noqa: E402
 
 DEFAULT_OUT = ROOT / "results" / "committee"
-COMPARED = ("hidden", "init", "dtype", "epochs", "lr", "batch_size", "momentum", "lr_decay", "augment", "normalise")
+# A member file must agree with its TrainConfig on every setting but store_dtype (the file records
+# the dtype it holds, which is the training dtype when the setting is None).
+COMPARED = tuple(field.name for field in dataclasses.fields(TrainConfig) if field.name != "store_dtype")
+
+
+def member_count(text: str) -> int:
+    """An argparse type: a number of members, checked by CommitteeConfig (its limits, written once)."""
+    value = train.whole_number(1)(text)
+    try:
+        dataclasses.replace(COMMITTEES["committee"], members=value)
+    except ValueError as error:
+        raise argparse.ArgumentTypeError(str(error)) from None
+    return value
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
@@ -47,7 +59,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         description="Train N networks with different seeds; measure their averaged probabilities on MNIST's test set.",
     )
     parser.add_argument("--preset", choices=sorted(COMMITTEES), default="committee", help="the committee")
-    parser.add_argument("--members", type=train.whole_number(1), help="how many members (default: the preset's)")
+    parser.add_argument("--members", type=member_count, help="how many members (default: the preset's)")
     parser.add_argument("--hidden", type=train.setting("hidden", int), help="every member's hidden units")
     parser.add_argument("--epochs", type=train.setting("epochs", int), help="every member's epochs")
     parser.add_argument(
@@ -56,10 +68,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--out", type=Path, default=DEFAULT_OUT, help=f"folder of the members (default {DEFAULT_OUT})")
     parser.add_argument("--data-dir", type=train.data_folder, help="folder with the MNIST .gz files")
     parser.add_argument("--evaluate-only", action="store_true", help="train nothing; measure the members there")
-    args = parser.parse_args(argv)
-    if args.members is not None and args.members > 100:
-        parser.error(f"argument --members: at most 100, got {args.members}")
-    return args
+    return parser.parse_args(argv)
 
 
 def member_configs(args: argparse.Namespace, n: int) -> tuple[str, list[TrainConfig], list[list[str]]]:
