@@ -69,22 +69,28 @@ def summary(name: str, values: list[float], unit: str) -> str:
     )
 
 
-# The floor: the least a page can do to have Python and NumPy ready, on the site's own Pyodide.
+# The floor: the least a page can do to have Python and NumPy ready. Two of them: on Pyodide's
+# stock files (the issue's "bare Pyodide + NumPy": Pyodide 0.27.7's runtime, standard library and
+# NumPy wheel as Pyodide ships them, served from STOCK_PATH), and on the site's own slimmed and
+# precompiled copies (?pyodide=../pyodide/), which make any page on them faster too.
 FLOOR_PATH = "__floor/"  # served beside the site by the measuring server, never part of it
+STOCK_PATH = "__stock-pyodide/"  # Pyodide's stock files (build_site.write_pyodide, slim=False), ditto
+FLOORS = {"stock": f"?pyodide=../{STOCK_PATH}", "site": "?pyodide=../pyodide/"}
 FLOOR_FILES = {
     "index.html": (
         "text/html",
         """<!doctype html><meta charset="utf-8"><title>floor</title>
 <script type="module">
-const worker = new Worker("worker.js", { type: "module" });
+const worker = new Worker("worker.js" + location.search, { type: "module" });
 worker.onmessage = (event) => (window.floor = event.data);
 </script>""",
     ),
     "worker.js": (
         "text/javascript",
-        """import { loadPyodide } from "../pyodide/pyodide.mjs";
+        """const indexURL = new URL(new URLSearchParams(self.location.search).get("pyodide"), self.location.href).href;
+const { loadPyodide } = await import(indexURL + "pyodide.mjs");
 const started = performance.now();
-const pyodide = await loadPyodide({ indexURL: new URL("../pyodide/", self.location.href).href, fullStdLib: false });
+const pyodide = await loadPyodide({ indexURL, fullStdLib: false });
 const loaded = performance.now();
 await pyodide.loadPackage("numpy", { messageCallback: () => {} });
 pyodide.runPython("import numpy");
@@ -105,6 +111,14 @@ class Handler(site_server.Handler):
     # Files the worker fetches only once it is ready (site.json's after_ready): their bytes are not
     # counted as sent until ready, even when their request starts before the page says so.
     after_ready: frozenset[str] = frozenset()
+    stock: Path | None = None  # the folder of Pyodide's stock files, served under STOCK_PATH
+
+    def translate_path(self, path: str) -> str:
+        relative = path.split("?")[0].lstrip("/")
+        if self.stock is not None and relative.startswith(STOCK_PATH):
+            name = relative[len(STOCK_PATH) :]
+            return str(self.stock / name) if name and "/" not in name and name != ".." else str(self.stock / "-")
+        return super().translate_path(path)
 
     def send_header(self, keyword: str, value: str) -> None:
         if keyword == "Content-Length" and self.path.split("?")[0].lstrip("/") not in Handler.after_ready:
@@ -182,11 +196,13 @@ def timed_load(page, url: str, ready: str, reload: bool = False, kind: str | Non
     return seconds
 
 
-def cold_floor(browser, url: str, network: dict | None) -> tuple[float, float]:
-    """The floor's cold load (s) in a fresh context, and its repeat visit (HTTP cache only)."""
+def cold_floor(browser, url: str, network: dict | None, which: str = "stock") -> tuple[float, float]:
+    """The floor's cold load (s) in a fresh context, and its repeat visit (HTTP cache only);
+    ``which``: on Pyodide's stock files or on the site's (FLOORS)."""
     context, page = new_context(browser, network)
-    cold = timed_load(page, url + FLOOR_PATH, FLOOR_READY, kind=None if network else "floor, cold")
-    repeat = timed_load(page, url + FLOOR_PATH, FLOOR_READY, reload=True)
+    kind = None if network else f"floor on the {which} files, cold"
+    cold = timed_load(page, url + FLOOR_PATH + FLOORS[which], FLOOR_READY, kind=kind)
+    repeat = timed_load(page, url + FLOOR_PATH + FLOORS[which], FLOOR_READY, reload=True)
     context.close()
     return cold, repeat
 
@@ -273,14 +289,17 @@ def main(argv: list[str] | None = None) -> int:
         site = args.site or build_site.build(Path(tmp) / "site", build_site.default_wheels(), build_site.CDN, True)
         manifest = json.loads((site / "site.json").read_text())
         Handler.after_ready = frozenset([manifest["after_ready"]["file"]] if manifest.get("after_ready") else [])
+        if args.floor:
+            Handler.stock = Path(tmp) / "stock-pyodide"
+            build_site.write_pyodide(Handler.stock, build_site.default_wheels(), build_site.CDN, slim=False)
         with serve(site) as url, sync_playwright() as p:
             executable = args.chromium or chromium.executable(p)
             if executable is None:
                 raise SystemExit(f"measure_demo: {chromium.MISSING}")
             browser = p.chromium.launch(executable_path=executable, args=chromium.ARGS)
             cold, repeat, stages, latency = [], [], [], []
-            floor: dict[str, list[float]] = {"cold": [], "repeat": []}
-            slow: dict[str, list[float]] = {"cold": [], "repeat": [], "floor": []}
+            floor: dict[str, list[float]] = {"stock": [], "stock repeat": [], "site": [], "site repeat": []}
+            slow: dict[str, list[float]] = {"cold": [], "repeat": [], "stock": [], "site": []}
             longest = {"loading": [], "drawing": [], "exploring": [], "training": []}
             explorer: dict[str, list[float]] = {}
 
@@ -303,38 +322,43 @@ def main(argv: list[str] | None = None) -> int:
                 repeat.append(timed_load(page, url, READY, reload=True, kind="page, repeat visit"))
                 context.close()
 
-            def floor_here() -> None:
-                for name, value in zip(("cold", "repeat"), cold_floor(browser, url, None), strict=True):
-                    floor[name].append(value)
+            def floor_here(which: str) -> None:
+                cold_s, repeat_s = cold_floor(browser, url, None, which)
+                floor[which].append(cold_s)
+                floor[f"{which} repeat"].append(repeat_s)
 
             def page_over() -> None:
                 for name, value in zip(("cold", "repeat"), page_over_network(browser, url, args.network), strict=True):
                     slow[name].append(value)
 
-            def floor_over() -> None:
-                slow["floor"].append(cold_floor(browser, url, args.network)[0])
+            def floor_over(which: str) -> None:
+                slow[which].append(cold_floor(browser, url, args.network, which)[0])
 
+            floors_here = [functools.partial(floor_here, which) for which in FLOORS] if args.floor else []
+            floors_over = [functools.partial(floor_over, which) for which in FLOORS] if args.floor else []
             for run in range(args.runs):
-                in_turn(run, page_here, *([floor_here] if args.floor else []))
+                in_turn(run, page_here, *floors_here)
                 if args.network:
-                    in_turn(run, page_over, *([floor_over] if args.floor else []))
+                    in_turn(run, page_over, *floors_over)
             browser.close()
     print(summary("cold load to ready", cold, "s"))
     for kind, values in TRANSFERS.items():
         print(f"  sent by the server until ready, {kind}: {spread(values, 2)} MB")
     print(summary("repeat visit (same context, reloaded: the service worker's cache) to ready", repeat, "s"))
     if args.floor:
-        print(summary("floor: bare Pyodide + NumPy in a module worker, cold", floor["cold"], "s"))
-        print(summary("floor, repeat visit (browser cache)", floor["repeat"], "s"))
-        print(ratios("cold load / floor's cold", cold, floor["cold"]))
-        print(ratios("repeat visit / floor's cold", repeat, floor["cold"]))
+        for which, what in (("stock", "Pyodide's stock files"), ("site", "the site's own Pyodide files")):
+            print(summary(f"floor on {what}: Pyodide + NumPy in a module worker, cold", floor[which], "s"))
+            print(summary("  its repeat visit (browser cache)", floor[f"{which} repeat"], "s"))
+            print(ratios("  cold load / this floor's cold", cold, floor[which]))
+            print(ratios("  repeat visit / this floor's cold", repeat, floor[which]))
     if args.network:
         label = args.network["label"]
         print(summary(f"over {label}: cold load to ready", slow["cold"], "s"))
         print(summary(f"over {label}: repeat visit (service worker) to ready", slow["repeat"], "s"))
         if args.floor:
-            print(summary(f"over {label}: floor, cold", slow["floor"], "s"))
-            print(ratios(f"over {label}: cold load / floor's cold", slow["cold"], slow["floor"]))
+            for which in FLOORS:
+                print(summary(f"over {label}: floor on the {which} files, cold", slow[which], "s"))
+                print(ratios(f"over {label}: cold load / that floor's cold", slow["cold"], slow[which]))
     for stage in stages[0]:
         print(summary(f"  stage {stage}", [s[stage] for s in stages], "ms"))
     print(summary("prediction round trip while drawing", latency, "ms"))

@@ -38,13 +38,22 @@ import base64
 import hashlib
 import io
 import json
+import os
+import shutil
 import subprocess
 import sys
+import tempfile
 import zipfile
 from pathlib import Path
 from typing import Any
 
 HERE = Path(__file__).resolve().parent
+NPM_PYODIDE = HERE.parent / "web" / "node_modules" / "pyodide"  # the stock Pyodide that compiles (npm ci in web/)
+CACHE = HERE.parent / ".cache"  # compiled modules kept between builds, named by what made them
+# Where the page's Python finds each archive's modules: the name a precompiled module gives in tracebacks.
+STDLIB_PREFIX = "/lib/python312.zip/"
+SITE_PACKAGES_PREFIX = "/lib/python3.12/site-packages/"
+KEEP_DOCSTRINGS = {"numpy/_core/multiarray.py"}  # see scripts/pyc.py
 IMPORTS = HERE / "pyodide-imports.txt"  # the recorded module names, one a line (# comments)
 FIRST_IMPORTS = HERE / "pyodide-first-imports.txt"  # those the page had imported once ready (same format)
 DATE = (1980, 1, 1, 0, 0, 0)  # the earliest a zip can say: every entry gets it
@@ -101,7 +110,7 @@ def write_zip(target: Path, files: dict[str, bytes]) -> str:
     """``files`` (archive name -> bytes) -> a deflated zip at ``target``, sorted by name, every
     entry dated DATE with mode 0644: the same files give the same bytes. Returns its SHA-256."""
     buffer = io.BytesIO()
-    with zipfile.ZipFile(buffer, "w") as archive:
+    with zipfile.ZipFile(buffer, "w", compresslevel=9) as archive:
         for name in sorted(files, key=lambda n: (".dist-info/" in n, n)):  # a wheel's metadata last
             info = zipfile.ZipInfo(name, date_time=DATE)
             info.compress_type = zipfile.ZIP_DEFLATED
@@ -112,12 +121,12 @@ def write_zip(target: Path, files: dict[str, bytes]) -> str:
 
 
 def module_name(path: str) -> str | None:
-    """A zip entry's module name ("json/decoder.py" -> "json.decoder", "json/__init__.py" ->
-    "json", "numpy/_core/_umath.cpython-312-wasm32-emscripten.so" -> "numpy._core._umath"),
-    or None for a file that is not a module."""
+    """A zip entry's module name ("json/decoder.py" or its compiled "json/decoder.pyc" ->
+    "json.decoder", "json/__init__.py" -> "json", "numpy/_core/_umath.cpython-312-wasm32-emscripten.so"
+    -> "numpy._core._umath"), or None for a file that is not a module."""
     folder, _, file = path.rpartition("/")
-    if file.endswith(".py"):
-        stem = file[: -len(".py")]
+    if file.endswith((".py", ".pyc")):
+        stem = file.rsplit(".", 1)[0]
     elif file.endswith(".so"):
         stem = file.split(".", 1)[0]  # an extension module: NAME.cpython-312-wasm32-emscripten.so
     else:
@@ -128,12 +137,63 @@ def module_name(path: str) -> str | None:
     return ".".join(parts)
 
 
+def precompile(files: dict[str, bytes], prefix: str) -> dict[str, bytes]:
+    """``files`` (archive name -> bytes) with every .py replaced by its .pyc, compiled by Pyodide's
+    own Python (scripts/precompile.mjs runs scripts/pyc.py in the stock Pyodide of web/node_modules,
+    under Node; ``prefix`` + the name is the path tracebacks give). The result is kept in .cache/,
+    named by the SHA-256 of the sources and of the code that compiles them."""
+    sources = {name: data for name, data in files.items() if name.endswith(".py")}
+    digest = hashlib.sha256(prefix.encode() + repr(sorted(KEEP_DOCSTRINGS)).encode())
+    for part in (HERE / "pyc.py", HERE / "precompile.mjs", NPM_PYODIDE / "package.json"):
+        digest.update(part.read_bytes() if part.is_file() else b"")
+    for name, data in sorted(sources.items()):
+        digest.update(name.encode() + b"\0" + hashlib.sha256(data).digest())
+    cached = CACHE / f"pyc-{digest.hexdigest()[:20]}.zip"
+    if not cached.is_file():
+        compile_with_pyodide(sources, prefix, cached)
+    with zipfile.ZipFile(cached) as archive:
+        compiled = {name: archive.read(name) for name in archive.namelist()}
+    if set(compiled) != {name + "c" for name in sources}:
+        raise SlimError(f"{cached} does not hold the compiled modules it should: delete it and build again")
+    return {**{n: d for n, d in files.items() if n not in sources}, **compiled}
+
+
+def compile_with_pyodide(sources: dict[str, bytes], prefix: str, cached: Path) -> None:
+    """Compile ``sources`` in Pyodide under Node and write their .pyc files to the zip ``cached``."""
+    node = shutil.which("node")
+    if node is None or not (NPM_PYODIDE / "pyodide.mjs").is_file():
+        raise SlimError("precompiling Python for Pyodide needs Node and web/node_modules: run scripts/setup_web.sh")
+    with tempfile.TemporaryDirectory() as work:
+        for name, data in sources.items():
+            (Path(work) / "source" / name).parent.mkdir(parents=True, exist_ok=True)
+            (Path(work) / "source" / name).write_bytes(data)
+        command = [node, str(HERE / "precompile.mjs"), str(NPM_PYODIDE), work, prefix, *sorted(KEEP_DOCSTRINGS)]
+        try:
+            result = subprocess.run(command, capture_output=True, text=True, timeout=600)
+        except (OSError, subprocess.TimeoutExpired) as error:
+            raise SlimError(f"cannot precompile Python for Pyodide: {error}") from error
+        if result.returncode != 0:
+            raise SlimError(f"precompiling Python for Pyodide failed:\n{result.stderr.strip()[-2000:]}")
+        target = Path(work) / "target"
+        compiled = {p.relative_to(target).as_posix(): p.read_bytes() for p in target.rglob("*.pyc")}
+    CACHE.mkdir(exist_ok=True)
+    partial = cached.with_suffix(f".{os.getpid()}.partial")
+    write_zip(partial, compiled)
+    partial.replace(cached)  # whole or not at all: another build may be reading the cache
+
+
 def slim_stdlib(
-    source: Path, target: Path, modules: set[str], first: set[str] | None = None, later: dict | None = None
+    source: Path,
+    target: Path,
+    modules: set[str],
+    first: set[str] | None = None,
+    later: dict | None = None,
+    compiled: bool = False,
 ) -> str:
     """The stock standard library zip ``source`` -> ``target`` holding the modules in ``modules``
     (and the packages above them); returns its SHA-256. With ``first`` (the modules imported before
-    ready), a module whose top-level package is not among them goes to ``later`` (name -> bytes)."""
+    ready), a module whose top-level package is not among them goes to ``later`` (name -> bytes).
+    ``compiled``: the modules in ``target`` are .pyc (``precompile``; ``later``'s stay .py)."""
     kept: dict[str, bytes] = {}
     with zipfile.ZipFile(source) as stock:
         for info in stock.infolist():
@@ -146,7 +206,7 @@ def slim_stdlib(
         tops = {m.split(".")[0] for m in first}
         for path in [p for p in kept if (module_name(p) or "").split(".")[0] not in tops]:
             later[path] = kept.pop(path)
-    return write_zip(target, kept)
+    return write_zip(target, precompile(kept, STDLIB_PREFIX) if compiled else kept)
 
 
 def wheel_keeps(path: str, modules: set[str]) -> bool:
@@ -174,12 +234,18 @@ def wheel_later(path: str, first: set[str]) -> bool:
 
 
 def slim_wheel(
-    source: Path, target: Path, modules: set[str], first: set[str] | None = None, later: dict | None = None
+    source: Path,
+    target: Path,
+    modules: set[str],
+    first: set[str] | None = None,
+    later: dict | None = None,
+    compiled: bool = False,
 ) -> str:
     """NumPy's wheel ``source`` -> ``target`` without what ``wheel_keeps`` drops, its RECORD
     listing what is left (each file's SHA-256 and size, as the wheel format says); returns the
     new wheel's SHA-256. With ``first`` (the modules imported before ready), the files that come
-    after (``wheel_later``) go to ``later`` (name -> bytes) instead."""
+    after (``wheel_later``) go to ``later`` (name -> bytes) instead. ``compiled``: the modules in
+    ``target`` are .pyc (``precompile``; ``later``'s stay .py)."""
     kept: dict[str, bytes] = {}
     record = None
     with zipfile.ZipFile(source) as stock:
@@ -194,6 +260,8 @@ def slim_wheel(
                 kept[info.filename] = stock.read(info)
     if record is None or "numpy/__init__.py" not in kept:
         raise SlimError(f"{source} is not NumPy's wheel (no numpy/__init__.py or no RECORD)")
+    if compiled:
+        kept = precompile(kept, SITE_PACKAGES_PREFIX)
     lines = []
     for name, data in sorted(kept.items()):
         digest = base64.urlsafe_b64encode(hashlib.sha256(data).digest()).rstrip(b"=").decode()
@@ -236,13 +304,14 @@ def slim_pyodide(
     later: dict[str, bytes] = {}
     lock = json.loads((folder / "pyodide-lock.json").read_text())
     stdlib = folder / "python_stdlib.zip"
-    shipped = {"python_stdlib.zip": slim_stdlib(stdlib, stdlib, modules, first, later)}
+    shipped = {"python_stdlib.zip": slim_stdlib(stdlib, stdlib, modules, first, later, compiled=True)}
     wheels = {}
     for name in packages:
         file_name = lock["packages"][name]["file_name"]
         if name != "numpy":
             raise SlimError(f"slim_pyodide knows how to slim numpy's wheel, not {name}'s")
-        wheels[name] = shipped[file_name] = slim_wheel(folder / file_name, folder / file_name, modules, first, later)
+        slim = slim_wheel(folder / file_name, folder / file_name, modules, first, later, compiled=True)
+        wheels[name] = shipped[file_name] = slim
     if later:
         shipped[AFTER_READY_ARCHIVE] = write_zip(folder / AFTER_READY_ARCHIVE, later)
     (folder / "pyodide-lock.json").write_text(json.dumps(slim_lock(lock, wheels), indent=1, sort_keys=True) + "\n")

@@ -6,6 +6,7 @@ Needs web/node_modules (scripts/test.sh runs `npm ci` in web/) and Pyodide's num
 
 from __future__ import annotations
 
+import _imp
 import base64
 import hashlib
 import json
@@ -373,13 +374,29 @@ def test_the_slim_wheel_keeps_every_recorded_numpy_module_and_drops_the_unused_p
     # RECORD lists exactly the files left, each with its SHA-256 and size (the wheel format)
     listed = {line.split(",")[0]: line.split(",")[1:] for line in record}
     assert set(listed) == set(names)
+    # NumPy's modules are .pyc compiled from the stock wheel's sources (scripts/pyc.py)
+    with zipfile.ZipFile(build_site.default_wheels() / WHEEL) as stock:
+        for name in [n for n in names if n.endswith(".py") or n.endswith(".pyc")]:
+            assert name.endswith(".pyc") and compiled_from(contents[name], stock.read(name[:-1])), name
     for name, data in contents.items():
         if not name.endswith("RECORD"):
             digest = base64.urlsafe_b64encode(hashlib.sha256(data).digest()).rstrip(b"=").decode()
             assert listed[name] == [f"sha256={digest}", str(len(data))], name
 
 
-def test_the_slim_stdlib_is_the_recorded_modules_as_the_stock_zip_holds_them(site: Path, tmp_path: Path):
+PYTHON_312_MAGIC = b"\xcb\r\r\n"  # the .pyc magic number of every Python 3.12 (Pyodide 0.27.7's: 3.12.7)
+
+
+def compiled_from(pyc: bytes, source: bytes) -> bool:
+    """Whether ``pyc`` is a Python 3.12 .pyc with an unchecked-hash header (scripts/pyc.py) made from
+    ``source``: its hash is the one Python 3.12 gives that source (keyed by its magic number)."""
+    key = int.from_bytes(PYTHON_312_MAGIC, "little")
+    return pyc[:8] == PYTHON_312_MAGIC + (1).to_bytes(4, "little") and pyc[8:16] == _imp.source_hash(key, source)
+
+
+def test_the_slim_stdlib_is_the_recorded_modules_compiled_from_the_stock_zip(site: Path, tmp_path: Path):
+    """Every module is a .pyc compiled from the stock zip's source (no source shipped: the page never
+    compiles the standard library); every other file is as Pyodide ships it."""
     import slim_pyodide
 
     stock = tmp_path / "stock"
@@ -389,7 +406,9 @@ def test_the_slim_stdlib_is_the_recorded_modules_as_the_stock_zip_holds_them(sit
     with zipfile.ZipFile(site / "pyodide" / "python_stdlib.zip") as z:
         slim = {name: z.read(name) for name in z.namelist()}
         assert {info.date_time for info in z.infolist()} == {slim_pyodide.DATE}
-    assert all(slim[name] == everything[name] for name in slim)  # each file as Pyodide ships it
+    assert not any(name.endswith(".py") for name in slim)
+    for name, data in slim.items():
+        assert compiled_from(data, everything[name[:-1]]) if name.endswith(".pyc") else data == everything[name], name
     modules = {slim_pyodide.module_name(name) for name in slim}
     stdlib = {slim_pyodide.module_name(name) for name in everything}
     assert slim_pyodide.recorded_modules(slim_pyodide.FIRST_IMPORTS) & stdlib <= modules  # the rest after ready

@@ -6,6 +6,7 @@ from __future__ import annotations
 import argparse
 import subprocess
 import sys
+import urllib.error
 import urllib.request
 from pathlib import Path
 
@@ -47,6 +48,25 @@ def test_the_server_sends_the_floor_beside_the_site_and_the_site_gzipped(tmp_pat
             with urllib.request.urlopen(url + measure_demo.FLOOR_PATH + name, timeout=10) as response:
                 assert response.headers["Content-Type"] == kind and response.read().decode() == text
     worker = measure_demo.FLOOR_FILES["worker.js"][1]
-    # the floor loads the site's own Pyodide and NumPy, and nothing of the page
-    assert '"../pyodide/pyodide.mjs"' in worker and 'loadPackage("numpy"' in worker and "import numpy" in worker
+    # the floor loads Pyodide from the folder its URL names, then NumPy, and nothing of the page
+    assert '"pyodide.mjs"' in worker and 'loadPackage("numpy"' in worker and "import numpy" in worker
     assert "scratchnn" not in worker and "site.json" not in worker
+    assert measure_demo.FLOORS == {"stock": "?pyodide=../__stock-pyodide/", "site": "?pyodide=../pyodide/"}
+
+
+def test_the_stock_floor_s_files_are_served_from_their_own_folder_and_nothing_beside_it(tmp_path: Path):
+    (tmp_path / "site").mkdir()
+    (tmp_path / "site" / "secret.txt").write_text("the site's")
+    (tmp_path / "stock").mkdir()
+    (tmp_path / "stock" / "pyodide.mjs").write_text("export const stock = true;\n")
+    measure_demo.Handler.stock = tmp_path / "stock"
+    try:
+        with measure_demo.serve(tmp_path / "site") as url:
+            with urllib.request.urlopen(url + measure_demo.STOCK_PATH + "pyodide.mjs", timeout=10) as response:
+                assert response.read() == b"export const stock = true;\n"
+            for path in ("../secret.txt", "%2e%2e/secret.txt", "sub/pyodide.mjs", ""):
+                with pytest.raises(urllib.error.HTTPError) as refused:
+                    urllib.request.urlopen(url + measure_demo.STOCK_PATH + path, timeout=10)
+                assert refused.value.code == 404, path
+    finally:
+        measure_demo.Handler.stock = None
