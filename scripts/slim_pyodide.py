@@ -107,15 +107,15 @@ def import_probe(script: str, python_dir: Path) -> Any:
 
 
 def write_zip(target: Path, files: dict[str, bytes]) -> str:
-    """``files`` (archive name -> bytes) -> a deflated zip at ``target``, sorted by name, every
+    """``files`` (archive name -> bytes) -> a zip deflated at level 9 at ``target``, sorted by name, every
     entry dated DATE with mode 0644: the same files give the same bytes. Returns its SHA-256."""
     buffer = io.BytesIO()
-    with zipfile.ZipFile(buffer, "w", compresslevel=9) as archive:
+    with zipfile.ZipFile(buffer, "w") as archive:
         for name in sorted(files, key=lambda n: (".dist-info/" in n, n)):  # a wheel's metadata last
             info = zipfile.ZipInfo(name, date_time=DATE)
             info.compress_type = zipfile.ZIP_DEFLATED
             info.external_attr = 0o644 << 16
-            archive.writestr(info, files[name])
+            archive.writestr(info, files[name], compresslevel=9)
     target.write_bytes(buffer.getvalue())
     return hashlib.sha256(buffer.getvalue()).hexdigest()
 

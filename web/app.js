@@ -22,6 +22,7 @@ const state = {
   dirty: false, // the drawing changed since the last request
   loadStarted: performance.now(),
   readyMs: null,
+  pythonStart: null, // "snapshot" when Python started from this browser's saved snapshot, else "fresh"
   limits: null, // the largest weights upload the site accepts: {max_bytes, max_hidden}, from the worker
   readyText: "", // the status line when everything is loaded
   retry: null, // what the Retry button does: start Python again, or retry switching networks
@@ -55,7 +56,7 @@ const python = new PythonWorker({
 
 /** The worker is ready: load the first network (the one on show before a restart, if it is one
  * of the site's), then give the training panel its turn (it re-loads the visitor's network). */
-async function start({ versions, models, timings, limits }) {
+async function start({ versions, models, timings, limits, python_start: pythonStart }) {
   buildModelPicker(models);
   state.limits = limits ?? null;
   const first = models.find((model) => model.name === state.wanted) ?? models[0];
@@ -72,6 +73,7 @@ async function start({ versions, models, timings, limits }) {
   state.ready = true;
   state.readyMs = performance.now() - state.loadStarted;
   state.timings = timings;
+  state.pythonStart = pythonStart; // worker-snapshot.js
   state.retry = restartPython;
   const seconds = (state.readyMs / 1000).toFixed(1);
   const note = state.restartNote ? `${state.restartNote} · ` : "";
@@ -79,7 +81,8 @@ async function start({ versions, models, timings, limits }) {
   state.readyText = `${note}Ready · ${versionsText} in your browser · ${seconds} s`;
   showStatus(state.readyText, 1, "ready");
   $("versions").textContent =
-    `scratchnn ${versions.scratchnn} on Python ${versions.python}, NumPy ${versions.numpy}, Pyodide ${versions.pyodide}.`;
+    `scratchnn ${versions.scratchnn} on Python ${versions.python}, NumPy ${versions.numpy}, Pyodide ${versions.pyodide}` +
+    (pythonStart === "snapshot" ? ", started from the snapshot of Python saved in this browser." : ".");
   document.body.classList.add("ready");
   announceReady();
   predictSoon();

@@ -468,6 +468,7 @@
  * @property {Object<string, string>} versions
  * @property {Object<string, *>[]} models
  * @property {Object<string, number>} limits
+ * @property {'snapshot'|'fresh'} python_start
  */
 
 /**

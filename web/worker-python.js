@@ -17,6 +17,9 @@ export const worker = {
   explorer: null, // the explorer's Python Explorer (worker-explorer.js), made on first use
   dataset: null, // the training data file as a Python Dataset (trainingData), fetched once
   policyViolations: [], // Content-Security-Policy violations in this worker (none expected)
+  pythonStart: null, // "snapshot": Python started from this browser's snapshot; "fresh": it did not
+  snapshotRefused: null, // why Pyodide refused a saved snapshot, if it did (it was then deleted)
+  snapshotSaved: null, // the promise that this visit's snapshot is saved (true) or could not be (false)
 };
 self.scratchnn = worker;
 

@@ -22,8 +22,9 @@
  *                  and the requests of worker-training.js, worker-explorer.js, worker-failures.js
  *                  and worker-teach.js
  * Worker -> page:  Progress {type: "progress", stage, label, fraction, until, seconds}
- *                  Ready {type: "ready", timings, versions, models, limits}   (models and limits:
- *                      site.json's "models" and "weights_limits" {max_bytes, max_hidden})
+ *                  Ready {type: "ready", timings, versions, models, limits, python_start}   (models
+ *                      and limits: site.json's "models" and "weights_limits" {max_bytes, max_hidden};
+ *                      python_start: "snapshot" or "fresh", see worker-snapshot.js)
  *                  LoadError {type: "error", stage, message}   (loading failed; the page offers Retry)
  *                  Result {type: "result", id, ok: true, value} | {type: "result", id, ok: false, error}
  *                  Fatal {type: "fatal", message}   (Pyodide died: the page restarts the worker)
@@ -40,6 +41,7 @@ import {
   worker,
 } from "./worker-python.js";
 import { loadPyodide } from "./pyodide/pyodide.mjs";
+import { forgetSnapshot, saveSnapshot, savedSnapshot } from "./worker-snapshot.js";
 import { EXPLORER_HANDLERS } from "./worker-explorer.js";
 import { FAILURES_HANDLERS } from "./worker-failures.js";
 import { TEACH_HANDLERS } from "./worker-teach.js";
@@ -87,9 +89,27 @@ async function boot() {
         .then((response) => response.arrayBuffer())
         .catch(() => {}); // only a head start: loadPackage fetches and checks it anyway
     }
-    const pyodide = await step("runtime", "Starting Python (Pyodide, 13 MB)", [0.03, 0.7, 4], () =>
-      loadPyodide({ indexURL: PYODIDE, fullStdLib: false }),
-    );
+    // Python itself: from this browser's snapshot of it when there is one (worker-snapshot.js),
+    // else started afresh, and a snapshot made at once, to be saved once the page is ready.
+    const version = worker.manifest.version;
+    const saved = await savedSnapshot(version);
+    let snapshot = null;
+    const pyodide = await step("runtime", "Starting Python (Pyodide, 13 MB)", [0.03, 0.7, saved ? 1 : 4], async () => {
+      if (saved) {
+        try {
+          const restored = await loadPyodide({ indexURL: PYODIDE, fullStdLib: false, _loadSnapshot: saved });
+          worker.pythonStart = "snapshot";
+          return restored;
+        } catch (error) {
+          worker.snapshotRefused = String(error?.message ?? error);
+          await forgetSnapshot(version); // refused by Pyodide: start afresh, and save a new one
+        }
+      }
+      const fresh = await loadPyodide({ indexURL: PYODIDE, fullStdLib: false, _makeSnapshot: true });
+      snapshot = fresh.makeMemorySnapshot();
+      worker.pythonStart = "fresh";
+      return fresh;
+    });
     worker.pyodide = pyodide;
     await step("numpy", "Loading NumPy (2 MB)", [0.7, 0.85, 1], async () => {
       const problems = [];
@@ -110,8 +130,9 @@ async function boot() {
     );
     versions.pyodide = pyodide.version;
     const { models, weights_limits: limits } = worker.manifest;
-    self.postMessage({ type: "ready", timings, versions, models, limits });
+    self.postMessage({ type: "ready", timings, versions, models, limits, python_start: worker.pythonStart });
     afterReady(); // in the background; a request that needs it waits for it (onmessage)
+    if (snapshot) worker.snapshotSaved = saveSnapshot(version, snapshot); // in the background too
   } catch (error) {
     self.postMessage({ type: "error", stage, message: String(error && error.message ? error.message : error) });
   }

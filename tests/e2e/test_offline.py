@@ -28,10 +28,13 @@ SEVEN = [(0.3, 0.22), (0.72, 0.22), (0.48, 0.82)]
 READY = "() => window.scratchnn && window.scratchnn.state.ready"
 SAVE_TIMEOUT_MS = 120_000  # the service worker caches 22 MB; the machines running this are small and shared
 TRAIN_TIMEOUT_MS = 240_000
-# Every cache of the page's origin: name -> the URLs it holds.
+# Every cache of the service worker (named "scratchnn-..."): name -> the URLs it holds. (The
+# worker keeps its snapshot of Python in a cache of its own, "pyodide-snapshot": test_snapshot.py.)
 CACHES = """async () => {
   const out = {};
-  for (const name of await caches.keys()) out[name] = (await (await caches.open(name)).keys()).map((r) => r.url);
+  for (const name of await caches.keys()) {
+    if (name.startsWith("scratchnn-")) out[name] = (await (await caches.open(name)).keys()).map((r) => r.url);
+  }
   return out;
 }"""
 # The SHA-256 of what a cache holds for a URL (null when it holds nothing).
@@ -85,6 +88,7 @@ def first_visit(page: Any, url: str) -> App:
     )
     assert page.evaluate("window.scratchnn.offline") == {"state": "saved", "error": None}
     page.wait_for_function("() => navigator.serviceWorker.controller !== null", timeout=30_000)
+    assert page.workers[-1].evaluate("scratchnn.snapshotSaved === null || scratchnn.snapshotSaved") is True
     return App(page, url)
 
 
@@ -131,6 +135,7 @@ def test_after_the_first_visit_the_page_loads_classifies_and_trains_offline(cont
     context.set_offline(True)
     app = reload_ready(page)
     assert page.evaluate("navigator.onLine") is False
+    assert page.evaluate("window.scratchnn.state.pythonStart") == "snapshot"  # saved on the first visit
     app.stroke(SEVEN)
     assert app.wait_for_prediction()["digit"] == 7
     # A short training run: the training data comes from the cache too.

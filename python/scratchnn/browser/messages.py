@@ -493,6 +493,7 @@ class Ready(TypedDict):
     versions: dict[str, str]
     models: list[dict[str, Any]]  # site.json's models
     limits: dict[str, int]  # site.json's weights_limits: max_bytes, max_hidden
+    python_start: Literal["snapshot", "fresh"]  # from this browser's snapshot of Python, or not (worker-snapshot.js)
 
 
 class LoadError(TypedDict):
