@@ -60,7 +60,8 @@ export async function fetchVerified(path, expected) {
   return bytes;
 }
 
-async function sha256(bytes) {
+/** The SHA-256 of `bytes`, in hex (crypto.subtle: https:// or localhost pages only). */
+export async function sha256(bytes) {
   if (!self.crypto?.subtle) {
     // crypto.subtle exists only on https:// or localhost pages; nothing is used unchecked
     throw new Error("this page must be opened over https:// (or from localhost) to check its files");

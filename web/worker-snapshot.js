@@ -13,7 +13,7 @@
  * refuses (made by another build of it), is deleted, and Python starts as on a first visit (and
  * saves a new one).
  */
-import { SITE } from "./worker-python.js";
+import { SITE, sha256 } from "./worker-python.js";
 
 const CACHE = "pyodide-snapshot";
 const HEADER = "X-SHA256"; // the snapshot's SHA-256, saved with it
@@ -24,11 +24,6 @@ const PAGE = 65536;
 
 const keyOf = (version) => new URL(`python-snapshot/${encodeURIComponent(version)}`, SITE).href;
 const available = () => Boolean(self.caches && self.crypto?.subtle);
-
-async function sha256(bytes) {
-  const digest = new Uint8Array(await crypto.subtle.digest("SHA-256", bytes));
-  return Array.from(digest, (byte) => byte.toString(16).padStart(2, "0")).join("");
-}
 
 /** The bytes of this site version's saved snapshot, checked against their SHA-256; null when there
  * is none (or no Cache Storage). A damaged one is deleted and gives null. Never throws. */

@@ -8,6 +8,7 @@ at all is a failure, never a skip.
 
 from __future__ import annotations
 
+import shutil
 import sys
 from collections.abc import Iterator
 from pathlib import Path
@@ -45,6 +46,12 @@ def browser_type_launch_args(browser_type_launch_args: dict, playwright: Any) ->
 def site(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The site, built once per test session by scripts/build_site.py (never the CDN)."""
     return build_site.build(tmp_path_factory.mktemp("site") / "_site", build_site.default_wheels(), cdn=None)
+
+
+@pytest.fixture()
+def folder(site: Path, tmp_path: Path) -> Path:
+    """A copy of the built site, for one test to serve, stop and change (test_offline, test_snapshot)."""
+    return Path(shutil.copytree(site, tmp_path / "site"))
 
 
 @pytest.fixture(scope="session")

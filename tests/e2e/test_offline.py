@@ -12,7 +12,6 @@ from __future__ import annotations
 import hashlib
 import json
 import re
-import shutil
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -54,12 +53,6 @@ VIOLATIONS = """
 window.__cspViolations = [];
 document.addEventListener("securitypolicyviolation", (e) => window.__cspViolations.push(e.violatedDirective));
 """
-
-
-@pytest.fixture()
-def folder(site: Path, tmp_path: Path) -> Path:
-    """A copy of the built site, for one test to serve, stop and change."""
-    return Path(shutil.copytree(site, tmp_path / "site"))
 
 
 @pytest.fixture()

@@ -10,7 +10,6 @@ which leaves Cache Storage to the worker (the offline tests cover the two togeth
 from __future__ import annotations
 
 import json
-import shutil
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -57,11 +56,6 @@ TAMPER = """async ([name, url, how]) => {
   }
   await cache.put(url, new Response(bytes, { headers: { "X-SHA256": header } }));
 }"""
-
-
-@pytest.fixture()
-def folder(site: Path, tmp_path: Path) -> Path:
-    return Path(shutil.copytree(site, tmp_path / "site"))
 
 
 @pytest.fixture()
