@@ -9,10 +9,12 @@ drawing by drawing in alternation (the ratio is what to read: the machine's load
     .venv/bin/python scripts/measure_demo.py --runs 5 --floor --network 20mbit,40ms
 
 The site is served as GitHub Pages serves it: gzipped where Pages gzips (serve.py --gzip), on
-127.0.0.1. ``--floor`` also times the floor: a minimal page whose module worker loads the site's
-own Pyodide (loadPyodide, loadPackage numpy, import numpy) and nothing else, cold, in the same
+127.0.0.1. ``--floor`` also times two floors: a minimal page whose module worker loads Pyodide
+(loadPyodide, loadPackage numpy, import numpy) and nothing else, on Pyodide's stock files and on
+the site's own (FLOORS), cold, in the same
 run, alternating with the real page; the page's cold load and its repeat visit (the same browser
-context reloaded: the service worker serves the site from Cache Storage) are then given as ratios
+context reloaded, once the site and the worker's snapshot of Python are saved: the service worker
+serves the site from Cache Storage and Python starts from the snapshot) are then given as ratios
 to the floor's cold load. ``--network 20mbit,40ms`` adds cold loads (page and floor) and a repeat
 visit over an emulated connection: the Chrome DevTools Protocol's Network.emulateNetworkConditions
 with that download and upload throughput and round-trip latency, on gzip-sized transfers.
@@ -100,6 +102,26 @@ self.postMessage({ runtime_ms: loaded - started, numpy_ms: performance.now() - l
 }
 FLOOR_READY = "() => window.floor !== undefined"
 SAVED = "() => ['saved', 'failed'].includes(window.scratchnn.offline.state)"
+# In the page's worker: true once its snapshot of Python is saved (worker-snapshot.js; null when it
+# started from one, so there was nothing to save).
+SNAPSHOT_SAVED = "scratchnn.snapshotSaved === null || scratchnn.snapshotSaved"
+STARTS: dict[str, list[str]] = {}  # how Python started (state.pythonStart), per kind of repeat visit
+
+
+def saved(page) -> None:
+    """Wait until the service worker has saved the site and the worker its snapshot of Python."""
+    page.wait_for_function(SAVED, timeout=600_000)
+    if page.evaluate("window.scratchnn.offline.state") != "saved":
+        raise SystemExit(f"measure_demo: no service worker: {page.evaluate('window.scratchnn.offline')}")
+    if page.workers[-1].evaluate(SNAPSHOT_SAVED) is not True:
+        raise SystemExit("measure_demo: the worker did not save its snapshot of Python")
+
+
+def repeat_visit(page, url: str, kind: str) -> float:
+    """The page reloaded in its context (s to ready); how Python started is kept in STARTS[kind]."""
+    seconds = timed_load(page, url, READY, reload=True, kind=kind)
+    STARTS.setdefault(kind, []).append(page.evaluate("window.scratchnn.state.pythonStart"))
+    return seconds
 
 
 class Handler(site_server.Handler):
@@ -211,8 +233,8 @@ def page_over_network(browser, url: str, network: dict) -> tuple[float, float]:
     """The page's cold load (s) over ``network``, and its repeat visit once the service worker saved it."""
     context, page = new_context(browser, network)
     cold = timed_load(page, url, READY)
-    page.wait_for_function(SAVED, timeout=600_000)
-    repeat = timed_load(page, url, READY, reload=True)
+    saved(page)
+    repeat = repeat_visit(page, url, f"page over {network['label']}, repeat visit")
     context.close()
     return cold, repeat
 
@@ -316,10 +338,8 @@ def main(argv: list[str] | None = None) -> int:
                 longest["exploring"].append(page.evaluate(LONGEST))
                 train_and_draw(page)
                 longest["training"].append(page.evaluate(LONGEST))
-                page.wait_for_function(SAVED, timeout=240_000)
-                if page.evaluate("window.scratchnn.offline.state") != "saved":
-                    raise SystemExit(f"measure_demo: no service worker: {page.evaluate('window.scratchnn.offline')}")
-                repeat.append(timed_load(page, url, READY, reload=True, kind="page, repeat visit"))
+                saved(page)
+                repeat.append(repeat_visit(page, url, "page, repeat visit"))
                 context.close()
 
             def floor_here(which: str) -> None:
@@ -345,6 +365,8 @@ def main(argv: list[str] | None = None) -> int:
     for kind, values in TRANSFERS.items():
         print(f"  sent by the server until ready, {kind}: {spread(values, 2)} MB")
     print(summary("repeat visit (same context, reloaded: the service worker's cache) to ready", repeat, "s"))
+    for kind, starts in STARTS.items():
+        print(f"  Python started from the snapshot, {kind}: {starts.count('snapshot')} of {len(starts)}")
     if args.floor:
         for which, what in (("stock", "Pyodide's stock files"), ("site", "the site's own Pyodide files")):
             print(summary(f"floor on {what}: Pyodide + NumPy in a module worker, cold", floor[which], "s"))
