@@ -98,9 +98,7 @@ def listen_to_announce(app: App) -> None:
     """Record every text #announce (the role=status live region) is given, from now on: once the
     page's own answer to the pad as it is (the empty pad's, asked for at ready) has been shown, so
     that on a busy machine a late one is not heard as the test's."""
-    app.page.wait_for_function(
-        "() => { const s = window.scratchnn.state; return s.result !== null && !s.inFlight && !s.dirty; }"
-    )
+    app.wait_for_prediction()
     app.page.evaluate(
         """() => {
           if (window.__said) return void (window.__said = []); // listening already
@@ -201,7 +199,7 @@ def test_show_me_a_test_digit_from_the_keyboard_then_edit_it(keys_page: App):
     press(app, "ArrowDown", 1)
     press(app, "ArrowRight", 1)
     assert cursor(app) == (1, 1)
-    assert digit[[cell for cell in neighbourhood(1, 1) if cell >= 0]].max() == 0
+    assert digit[sorted(neighbourhood(1, 1))].max() == 0
     page.keyboard.press("Space")  # paints over the test digit's cells, which stay as they were elsewhere
     page.wait_for_function("() => !window.scratchnn.pad.active")
     edited = pad_input(app)
