@@ -7,6 +7,8 @@ blank pixels ``fast.product_skipping_zeros`` leaves out. Prints, per (hidden, ba
 
 1. each product of the step with the batch X (784, m) F-ordered (what ``X[:, columns]`` gives) and
    C-ordered, by ``@``, ``np.dot`` and ``np.einsum``, and fast.py's variants, in float32 and float64;
+   W1 X on X's nonzero rows only, with the copies as indexing leaves them and in fast.dot_product_layout;
+   the search for the zero rows (``any``, and fast.py's bitwise one);
 2. one step's parts (fast.forward and fast.backward with each product);
 3. ``training.training_steps`` (the package as it is) over 2,048 examples, with the data prepared three
    ways, and with each of fast.py's products set as ``fast.product``.
@@ -64,6 +66,7 @@ def products(images: np.ndarray, hidden: int, m: int, dtype: str, repeats: int) 
     dZ1 = rng.standard_normal((hidden, m)).astype(dtype)
     A1 = np.maximum(dZ1, 0)
     dZ2 = rng.standard_normal((10, m)).astype(dtype)
+    rows = np.flatnonzero(X_F.any(axis=1))  # the pixels not 0 in every image of the batch
     inner = max(1, int(1e7 // (784 * hidden * m)))  # about 5 ms a timing
     cases: dict[str, Callable[[], object]] = {
         "Z1 = W1 @ X       X F": lambda: W1 @ X_F,
@@ -73,6 +76,8 @@ def products(images: np.ndarray, hidden: int, m: int, dtype: str, repeats: int) 
         "Z1 = einsum       X F": lambda: np.einsum("hk,km->hm", W1, X_F),
         "Z1 = einsum       X C": lambda: np.einsum("hk,km->hm", W1, X_C),
         "Z1 = einsum opt.  X F": lambda: np.einsum("hk,km->hm", W1, X_F, optimize=True),
+        "Z1 nonzero rows, as indexed": lambda: np.einsum("hk,km->hm", W1[:, rows], X_F[rows]),
+        "Z1 nonzero rows, dot layout": lambda: np.einsum("hk,km->hm", *fast.dot_product_layout(W1[:, rows], X_F[rows])),
         "Z1 skipping zeros X F": lambda: fast.product_skipping_zeros(W1, X_F),
         "Z1 without_blas   X F": lambda: fast.product_without_blas(W1, X_F),
         "dW1 = dZ1 @ X.T   X F": lambda: dZ1 @ X_F.T,
@@ -83,7 +88,8 @@ def products(images: np.ndarray, hidden: int, m: int, dtype: str, repeats: int) 
         "dW1 = (X @ dZ1.T).T X F": lambda: (X_F @ dZ1.T).T,
         "dW1 skipping zeros X F": lambda: fast.product_skipping_zeros(dZ1, X_F.T),
         "dW1 without_blas  X F": lambda: fast.product_without_blas(dZ1, X_F.T),
-        "find X's zero rows": lambda: np.flatnonzero(X_F.any(axis=1)),
+        "find X's zero rows by any()": lambda: np.flatnonzero(X_F.any(axis=1)),
+        "find zero rows, columns by bits": lambda: fast.nonzero_rows_and_columns(X_F),
         "copy X F -> C": lambda: np.ascontiguousarray(X_F),
         "Z2 = W2 @ A1": lambda: W2 @ A1,
         "dW2 = dZ2 @ A1.T": lambda: dZ2 @ A1.T,

@@ -98,6 +98,39 @@ def test_a_b_of_zeros_gives_zeros(times):
         assert got.shape == (70, B.shape[1]) and np.all(got == 0)
 
 
+@pytest.mark.parametrize("dtype", ["float64", "float32", "float16", "int64", "uint8"])
+def test_nonzero_rows_and_columns_are_those_of_any(dtype):
+    """The bitwise search finds exactly the rows and columns that B.any() finds, for every layout."""
+    rng = np.random.default_rng(4)
+    B = (rng.random((40, 30)) * 3).astype(dtype)  # about a third of the numbers are 0
+    B[[2, 7, 8]] = 0
+    B[:, [0, 29]] = 0
+    for view in (B, B.T, np.asfortranarray(B), B[::2, 1::3], B[5:, :]):
+        rows, cols = fast.nonzero_rows_and_columns(view)
+        assert rows.tolist() == np.flatnonzero(view.any(axis=1)).tolist()
+        assert cols.tolist() == np.flatnonzero(view.any(axis=0)).tolist()
+
+
+def test_a_row_of_negative_zeros_is_kept_and_the_product_is_still_right():
+    """-0.0 has a bit set (the sign): its row is not skipped, which costs time, never correctness."""
+    A = np.ones((2, 3))
+    B = np.array([[1.0, 2.0], [-0.0, -0.0], [0.0, 0.0]])
+    rows, cols = fast.nonzero_rows_and_columns(B)
+    assert rows.tolist() == [0, 1] and cols.tolist() == [0, 1]
+    assert fast.product_skipping_zeros(A, B).tolist() == [[1.0, 2.0], [1.0, 2.0]]
+
+
+def test_the_dot_product_layout_copies_only_what_is_not_in_it():
+    """A comes back with contiguous rows, B with contiguous columns; an operand already so is not copied."""
+    A, B = np.ones((4, 5)), np.asfortranarray(np.ones((5, 3)))
+    same_A, same_B = fast.dot_product_layout(A, B)
+    assert same_A is A and same_B is B
+    rows = np.array([0, 2, 3])
+    A2, B2 = fast.dot_product_layout(A[:, rows], B.T[:, rows].T)  # indexing: A F-ordered, B C-ordered
+    assert A2.flags.c_contiguous and B2.flags.f_contiguous
+    np.testing.assert_array_equal(A2 @ B2, A[:, rows] @ B[rows])
+
+
 @pytest.mark.parametrize("dtype", ["float64", "float32"])
 @pytest.mark.parametrize(("hidden", "m"), [(1, 1), (10, 7), (64, 128)])
 def test_forward_with_matmul_is_bit_identical(hidden, m, dtype):
