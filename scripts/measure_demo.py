@@ -319,7 +319,7 @@ def main(argv: list[str] | None = None) -> int:
             if executable is None:
                 raise SystemExit(f"measure_demo: {chromium.MISSING}")
             browser = p.chromium.launch(executable_path=executable, args=chromium.ARGS)
-            cold, repeat, stages, latency = [], [], [], []
+            cold, repeat, stages, repeat_stages, latency = [], [], [], [], []
             floor: dict[str, list[float]] = {"stock": [], "stock repeat": [], "site": [], "site repeat": []}
             slow: dict[str, list[float]] = {"cold": [], "repeat": [], "stock": [], "site": []}
             longest = {"loading": [], "drawing": [], "exploring": [], "training": []}
@@ -340,6 +340,7 @@ def main(argv: list[str] | None = None) -> int:
                 longest["training"].append(page.evaluate(LONGEST))
                 saved(page)
                 repeat.append(repeat_visit(page, url, "page, repeat visit"))
+                repeat_stages.append(page.evaluate("window.scratchnn.state.timings"))
                 context.close()
 
             def floor_here(which: str) -> None:
@@ -383,6 +384,8 @@ def main(argv: list[str] | None = None) -> int:
                 print(ratios(f"over {label}: cold load / that floor's cold", slow["cold"], slow[which]))
     for stage in stages[0]:
         print(summary(f"  stage {stage}", [s[stage] for s in stages], "ms"))
+    for stage in repeat_stages[0]:
+        print(summary(f"  stage {stage}, repeat visit", [s[stage] for s in repeat_stages], "ms"))
     print(summary("prediction round trip while drawing", latency, "ms"))
     on, off = statistics.median(explorer["on"]), statistics.median(explorer["off"])
     print(

@@ -17,15 +17,26 @@ export class PythonWorker {
   }
 
   start() {
-    const worker = new Worker(new URL("./worker.js", import.meta.url), { type: "module" }); // worker.js imports ES modules
+    // The first worker was started by boot.js, before the page's modules loaded; a restart makes a new one.
+    const early = window.earlyWorker;
+    window.earlyWorker = null;
+    const worker = early?.worker ?? new Worker(new URL("./worker.js", import.meta.url), { type: "module" }); // worker.js imports ES modules
     this.worker = worker;
     this.dead = false; // Python in this worker suffered a fatal error
     // Messages from a worker that was replaced (still queued when it was stopped) are ignored.
     worker.onmessage = (event) => worker === this.worker && this.receive(event.data);
+    const failed = (message) => worker === this.worker && this.fail("runtime", message || "the worker could not start");
     worker.onerror = (event) => {
       event.preventDefault();
-      if (worker === this.worker) this.fail("runtime", event.message || "the worker could not start");
+      failed(event.message);
     };
+    if (!early) return;
+    // What the early worker said before this page listened, in order, once the constructor has
+    // returned: a microtask, run before the task of any message that comes after them.
+    queueMicrotask(() => {
+      for (const message of early.messages) if (worker === this.worker) this.receive(message);
+      if (early.error) failed(early.error);
+    });
   }
 
   /** Stop the worker (and whatever it was loading) and start a new one. */

@@ -25,21 +25,31 @@ const PAGE = 65536;
 const keyOf = (version) => new URL(`python-snapshot/${encodeURIComponent(version)}`, SITE).href;
 const available = () => Boolean(self.caches && self.crypto?.subtle);
 
-/** The bytes of this site version's saved snapshot, checked against their SHA-256; null when there
- * is none (or no Cache Storage). A damaged one is deleted and gives null. Never throws. */
+/** This site version's saved snapshot: null when there is none (or no Cache Storage), else
+ * `{bytes}`, the promise of its bytes once their SHA-256 and layout are checked; one that does
+ * not match is deleted and the promise rejects, naming why. The check (reading about 20 MB and
+ * hashing them) runs while Pyodide fetches and compiles its own script: loadPyodide awaits the
+ * promise (its _loadSnapshot) only when it needs the bytes. Never throws. */
 export async function savedSnapshot(version) {
   if (!available()) return null;
+  let response;
   try {
-    const response = await (await caches.open(CACHE)).match(keyOf(version));
-    if (!response) return null;
-    const expected = response.headers.get(HEADER);
-    const bytes = new Uint8Array(await response.arrayBuffer());
-    if (expected && (await sha256(bytes)) === expected && isSnapshot(bytes)) return bytes;
-    await forgetSnapshot(version);
+    response = await (await caches.open(CACHE)).match(keyOf(version));
   } catch {
-    // Cache Storage refused (private mode, quota): start as on a first visit
+    return null; // Cache Storage refused (private mode, quota): start as on a first visit
   }
-  return null;
+  if (!response) return null;
+  const bytes = checked(version, response);
+  bytes.catch(() => {}); // its rejection is loadPyodide's to report
+  return { bytes };
+}
+
+async function checked(version, response) {
+  const expected = response.headers.get(HEADER);
+  const bytes = new Uint8Array(await response.arrayBuffer());
+  if (expected && (await sha256(bytes)) === expected && isSnapshot(bytes)) return bytes;
+  await forgetSnapshot(version);
+  throw new Error("the saved snapshot of Python is damaged (its SHA-256 or layout does not match); deleted");
 }
 
 /** Whether `bytes` are laid out as a Pyodide snapshot: anything else would make loadPyodide build

@@ -97,7 +97,7 @@ async function boot() {
     const pyodide = await step("runtime", "Starting Python (Pyodide, 13 MB)", [0.03, 0.7, saved ? 1 : 4], async () => {
       if (saved) {
         try {
-          const restored = await loadPyodide({ indexURL: PYODIDE, fullStdLib: false, _loadSnapshot: saved });
+          const restored = await loadPyodide({ indexURL: PYODIDE, fullStdLib: false, _loadSnapshot: saved.bytes });
           worker.pythonStart = "snapshot";
           return restored;
         } catch (error) {
