@@ -114,11 +114,14 @@ def copy_page(web: Path, out: Path) -> None:
 
 PAGE_PACKAGE = "scratchnn.browser"  # what the worker imports; the zip holds it and what it imports
 
-# Run in a fresh interpreter: which files of the package does importing PAGE_PACKAGE load?
+# Run in a fresh interpreter: which files of the package do PAGE_PACKAGE and every name the worker
+# calls from it load? (scratchnn.browser imports each module on first use: all of them here.)
 WHAT_THE_PAGE_IMPORTS = """
 import json, sys
 sys.path.insert(0, sys.argv[1])
 import scratchnn.browser
+for name in scratchnn.browser.__all__:
+    getattr(scratchnn.browser, name)
 names = [name for name in sys.modules if name == "scratchnn" or name.startswith("scratchnn.")]
 print(json.dumps(sorted(sys.modules[name].__file__ for name in names)))
 """

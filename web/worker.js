@@ -121,6 +121,8 @@ async function boot() {
       pyodide.unpackArchive(archive, "zip", { extractDir: "/home/pyodide/scratchnn-site" });
       pyodide.runPython("import sys; sys.path.insert(0, '/home/pyodide/scratchnn-site')");
       worker.browser = pyodide.pyimport("scratchnn.browser");
+      // What the first answers call; the rest of scratchnn.browser loads when a request first needs it.
+      pyodide.runPython("import scratchnn.browser.page");
     });
     const versions = toPlain(
       pyodide.runPython(
