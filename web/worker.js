@@ -41,7 +41,7 @@ import {
   worker,
 } from "./worker-python.js";
 import { loadPyodide } from "./pyodide/pyodide.mjs";
-import { forgetSnapshot, saveSnapshot, savedSnapshot } from "./worker-snapshot.js";
+import { forgetSnapshot, openSnapshotCache, saveSnapshot, savedSnapshot } from "./worker-snapshot.js";
 import { EXPLORER_HANDLERS } from "./worker-explorer.js";
 import { FAILURES_HANDLERS } from "./worker-failures.js";
 import { TEACH_HANDLERS } from "./worker-teach.js";
@@ -56,6 +56,27 @@ function progress(stage, label, fraction, until, seconds) {
   self.postMessage({ type: "progress", stage, label, fraction, until, seconds });
 }
 
+/** Start fetching the package and the first network's weights (verified as ever; the page's first
+ * ModelRequest takes the weights from `prefetched`), and with `wheels` NumPy's wheel, whose bytes
+ * loadPackage's own request then finds in the browser's cache. Returns the package's promise. */
+function fetchEarly(wheels) {
+  const { package: pkg, models: listed } = worker.manifest;
+  const packageBytes = fetchVerified(pkg.file, pkg.sha256);
+  packageBytes.catch(() => {}); // awaited in the package stage, where its error is reported
+  if (listed.length) {
+    const weights = fetchVerified(listed[0].file, listed[0].sha256);
+    weights.catch(() => {}); // awaited by useModel, where its error is reported
+    prefetched.set(listed[0].file, weights);
+  }
+  const wheelNames = Object.keys(worker.manifest.pyodide_slim ?? {}).filter((name) => name.endsWith(".whl"));
+  for (const name of wheels ? wheelNames : []) {
+    fetch(PYODIDE + name)
+      .then((response) => response.arrayBuffer())
+      .catch(() => {}); // only a head start: loadPackage fetches and checks it anyway
+  }
+  return packageBytes;
+}
+
 async function boot() {
   const timings = {};
   let stage = "runtime";
@@ -68,31 +89,21 @@ async function boot() {
     return value;
   };
   try {
+    openSnapshotCache(); // while site.json is fetched
     // site.json: always the server's current one (revalidated), so Retry sees an updated site
     const site = await step("site", "Reading the site manifest", [0, 0.03, 0.2], () =>
       fetchOk(SITE + "site.json", "text", "no-cache"),
     );
     worker.manifest = JSON.parse(site);
-    // Fetched while Pyodide starts, not after it: the package and the first network's weights
-    // (verified as ever; the page's first ModelRequest takes the weights from `prefetched`).
-    const { package: pkg, models: listed } = worker.manifest;
-    const packageBytes = fetchVerified(pkg.file, pkg.sha256);
-    packageBytes.catch(() => {}); // awaited below, where its error is reported
-    if (listed.length) {
-      const weights = fetchVerified(listed[0].file, listed[0].sha256);
-      weights.catch(() => {}); // awaited by useModel, where its error is reported
-      prefetched.set(listed[0].file, weights);
-    }
-    // NumPy's wheel too: loadPackage's own request for it then reads the browser's cache.
-    for (const name of Object.keys(worker.manifest.pyodide_slim ?? {}).filter((n) => n.endsWith(".whl"))) {
-      fetch(PYODIDE + name)
-        .then((response) => response.arrayBuffer())
-        .catch(() => {}); // only a head start: loadPackage fetches and checks it anyway
-    }
     // Python itself: from this browser's snapshot of it when there is one (worker-snapshot.js),
     // else started afresh, and a snapshot made at once, to be saved once the page is ready.
     const version = worker.manifest.version;
     const saved = await savedSnapshot(version);
+    // The package and the first network's weights (and NumPy's wheel, as a head start), fetched
+    // while Pyodide starts on a first visit. On a repeat visit (a saved snapshot: the site is in
+    // this browser's caches) only once Python has started: they would slow down the service
+    // worker's delivery of Pyodide's runtime, the file the start waits for.
+    let packageBytes = saved ? null : fetchEarly(true);
     let snapshot = null;
     const pyodide = await step("runtime", "Starting Python (Pyodide, 13 MB)", [0.03, 0.7, saved ? 1 : 4], async () => {
       if (saved) {
@@ -111,6 +122,7 @@ async function boot() {
       return fresh;
     });
     worker.pyodide = pyodide;
+    packageBytes ??= fetchEarly(false);
     await step("numpy", "Loading NumPy (2 MB)", [0.7, 0.85, 1], async () => {
       const problems = [];
       await pyodide.loadPackage("numpy", { messageCallback: () => {}, errorCallback: (m) => problems.push(m) });
