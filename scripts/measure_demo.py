@@ -15,7 +15,10 @@ the site's own (FLOORS), cold, in the same
 run, alternating with the real page; the page's cold load and its repeat visit (the same browser
 context reloaded, once the site and the worker's snapshot of Python are saved: the service worker
 serves the site from Cache Storage and Python starts from the snapshot) are then given as ratios
-to the floor's cold load. ``--network 20mbit,40ms`` adds cold loads (page and floor) and a repeat
+to the floor's cold load. A later visit (reloaded once more) is timed too: the first repeat visit
+compiles Pyodide's WebAssembly from the service worker's copy afresh, the later ones need not (as
+we read V8's code caching, compiled code is kept with a file in Cache Storage once it has run
+from there). ``--network 20mbit,40ms`` adds cold loads (page and floor) and a repeat
 visit over an emulated connection: the Chrome DevTools Protocol's Network.emulateNetworkConditions
 with that download and upload throughput and round-trip latency, on gzip-sized transfers.
 
@@ -319,7 +322,7 @@ def main(argv: list[str] | None = None) -> int:
             if executable is None:
                 raise SystemExit(f"measure_demo: {chromium.MISSING}")
             browser = p.chromium.launch(executable_path=executable, args=chromium.ARGS)
-            cold, repeat, stages, repeat_stages, latency = [], [], [], [], []
+            cold, repeat, later, stages, repeat_stages, latency = [], [], [], [], [], []
             floor: dict[str, list[float]] = {"stock": [], "stock repeat": [], "site": [], "site repeat": []}
             slow: dict[str, list[float]] = {"cold": [], "repeat": [], "stock": [], "site": []}
             longest = {"loading": [], "drawing": [], "exploring": [], "training": []}
@@ -341,6 +344,7 @@ def main(argv: list[str] | None = None) -> int:
                 saved(page)
                 repeat.append(repeat_visit(page, url, "page, repeat visit"))
                 repeat_stages.append(page.evaluate("window.scratchnn.state.timings"))
+                later.append(repeat_visit(page, url, "page, later visit"))
                 context.close()
 
             def floor_here(which: str) -> None:
@@ -366,6 +370,7 @@ def main(argv: list[str] | None = None) -> int:
     for kind, values in TRANSFERS.items():
         print(f"  sent by the server until ready, {kind}: {spread(values, 2)} MB")
     print(summary("repeat visit (same context, reloaded: the service worker's cache) to ready", repeat, "s"))
+    print(summary("later visit (the same context reloaded again) to ready", later, "s"))
     for kind, starts in STARTS.items():
         print(f"  Python started from the snapshot, {kind}: {starts.count('snapshot')} of {len(starts)}")
     if args.floor:
@@ -374,6 +379,7 @@ def main(argv: list[str] | None = None) -> int:
             print(summary("  its repeat visit (browser cache)", floor[f"{which} repeat"], "s"))
             print(ratios("  cold load / this floor's cold", cold, floor[which]))
             print(ratios("  repeat visit / this floor's cold", repeat, floor[which]))
+            print(ratios("  later visit / this floor's cold", later, floor[which]))
     if args.network:
         label = args.network["label"]
         print(summary(f"over {label}: cold load to ready", slow["cold"], "s"))
