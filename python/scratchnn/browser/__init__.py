@@ -17,8 +17,8 @@ subpackage is the thin layer the page talks to, run in Pyodide:
 The names below are imported on first use, not with the package (PEP 562's module ``__getattr__``):
 the page is ready once ``page.py`` is imported (web/worker.js imports it before saying "ready"),
 and training, the explorer and the rest, with the standard library modules they bring (urllib,
-http.client, difflib...), load with the first request that needs them: about 0.2 s less before the
-first answer in Pyodide.
+http.client, difflib...), load with the first request that needs them (in Pyodide under Node,
+with the stock standard library, 0.09 s for page.py against 0.27 s for everything).
 """
 
 from __future__ import annotations
