@@ -25,15 +25,6 @@ const PAGE = 65536;
 const keyOf = (version) => new URL(`python-snapshot/${encodeURIComponent(version)}`, SITE).href;
 const available = () => Boolean(self.caches && self.crypto?.subtle);
 
-let opened = null; // the promise of the snapshot's cache, opened once
-/** Open the snapshot's cache now (the first use of Cache Storage in a visit takes a while), so
- * that savedSnapshot, called once site.json is read, finds it open. Never throws. */
-export function openSnapshotCache() {
-  if (available()) opened ??= caches.open(CACHE);
-  opened?.catch(() => {}); // savedSnapshot reports nothing either: no snapshot
-  return opened;
-}
-
 /** This site version's saved snapshot: null when there is none (or no Cache Storage), else
  * `{bytes}`, the promise of its bytes once their SHA-256 and layout are checked; one that does
  * not match is deleted and the promise rejects, naming why. The check (reading about 20 MB and
@@ -43,7 +34,7 @@ export async function savedSnapshot(version) {
   if (!available()) return null;
   let response;
   try {
-    response = await (await openSnapshotCache()).match(keyOf(version));
+    response = await (await caches.open(CACHE)).match(keyOf(version));
   } catch {
     return null; // Cache Storage refused (private mode, quota): start as on a first visit
   }

@@ -41,7 +41,7 @@ import {
   worker,
 } from "./worker-python.js";
 import { loadPyodide } from "./pyodide/pyodide.mjs";
-import { forgetSnapshot, openSnapshotCache, saveSnapshot, savedSnapshot } from "./worker-snapshot.js";
+import { forgetSnapshot, saveSnapshot, savedSnapshot } from "./worker-snapshot.js";
 import { EXPLORER_HANDLERS } from "./worker-explorer.js";
 import { FAILURES_HANDLERS } from "./worker-failures.js";
 import { TEACH_HANDLERS } from "./worker-teach.js";
@@ -89,7 +89,6 @@ async function boot() {
     return value;
   };
   try {
-    openSnapshotCache(); // while site.json is fetched
     // site.json: always the server's current one (revalidated), so Retry sees an updated site
     const site = await step("site", "Reading the site manifest", [0, 0.03, 0.2], () =>
       fetchOk(SITE + "site.json", "text", "no-cache"),
@@ -101,8 +100,8 @@ async function boot() {
     const saved = await savedSnapshot(version);
     // The package and the first network's weights (and NumPy's wheel, as a head start), fetched
     // while Pyodide starts on a first visit. On a repeat visit (a saved snapshot: the site is in
-    // this browser's caches) only once Python has started: they would slow down the service
-    // worker's delivery of Pyodide's runtime, the file the start waits for.
+    // this browser's caches) only once Python has started: then they only compete with its start
+    // (benchmarks/site_ab.py: repeat visits 0.97x with them deferred).
     let packageBytes = saved ? null : fetchEarly(true);
     let snapshot = null;
     const pyodide = await step("runtime", "Starting Python (Pyodide, 13 MB)", [0.03, 0.7, saved ? 1 : 4], async () => {

@@ -24,7 +24,7 @@ with the stock standard library, 0.09 s for page.py against 0.27 s for everythin
 from __future__ import annotations
 
 import importlib
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 # Each name the worker calls -> (the module it is defined in, its name there).
 WHERE: dict[str, tuple[str, str]] = {
@@ -50,16 +50,6 @@ WHERE: dict[str, tuple[str, str]] = {
     "Teacher": ("teach", "Teacher"),
 }
 
-if TYPE_CHECKING:  # for type checkers and editors: the same names, as if imported here
-    from .digits import MyDigits
-    from .digits import from_json as digits_from_json
-    from .explorer import Explorer, explain, gradient_check, step
-    from .failures import evaluate_validation, validation_image
-    from .listings import code
-    from .page import Model, describe, load_model, predict_drawing, predict_input
-    from .teach import Teacher
-    from .trainer import Trainer, check_settings, download, load_data, upload
-
 
 def __getattr__(name: str) -> Any:
     """``scratchnn.browser.<name>``, when it is not imported yet: its module is imported now."""
@@ -71,25 +61,4 @@ def __getattr__(name: str) -> Any:
     return value
 
 
-__all__ = [
-    "Explorer",
-    "Model",
-    "MyDigits",
-    "Teacher",
-    "Trainer",
-    "check_settings",
-    "code",
-    "describe",
-    "digits_from_json",
-    "download",
-    "evaluate_validation",
-    "explain",
-    "gradient_check",
-    "load_data",
-    "load_model",
-    "predict_drawing",
-    "predict_input",
-    "step",
-    "upload",
-    "validation_image",
-]  # WHERE's names (tests/test_browser_package.py)
+__all__ = sorted(WHERE)
