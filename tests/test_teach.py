@@ -68,6 +68,13 @@ def test_the_file_reads_back_exactly(mine):
     assert digits_file.from_json(memoryview(mine.to_json().encode())).n == 6
 
 
+@pytest.mark.parametrize("encoding", ["utf-8-sig", "utf-16", "utf-16-le", "utf-32-be"])
+def test_the_file_reads_back_in_any_encoding_json_reads(mine, encoding):
+    """A digits file saved again by an editor or a Windows shell (UTF-16) still loads, as in json.loads."""
+    back = digits_file.from_json(mine.to_json().encode(encoding))
+    assert np.array_equal(back.X, mine.X) and np.array_equal(back.Y, mine.Y)
+
+
 def test_remove_clear_and_extend(mine):
     third = mine.X[:, 2].copy()
     mine.remove(1)

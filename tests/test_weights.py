@@ -240,6 +240,31 @@ def test_not_json_at_all(text, message):
         weights.from_json(text)
 
 
+ENCODINGS_JSON_READS = ["utf-8", "utf-8-sig", "utf-16", "utf-16-le", "utf-16-be", "utf-32", "utf-32-le", "utf-32-be"]
+
+
+@pytest.mark.parametrize("encoding", ENCODINGS_JSON_READS)
+def test_a_document_in_any_encoding_json_reads_loads_the_same(encoding, params, document):
+    """json.loads reads bytes in UTF-8, -16 or -32 (with or without a byte order mark); so does
+    from_json, in CPython and in the page (whose slim standard library must ship those codecs).
+    A Windows shell's ``>`` writes UTF-16."""
+    document["metadata"]["note"] = "\u00e9\U0001f600"
+    loaded, metadata = weights.from_json(json.dumps(document, ensure_ascii=False).encode(encoding))
+    assert metadata["note"] == "\u00e9\U0001f600"
+    for name, P in params.items():
+        assert loaded[name].tobytes() == P.tobytes(), name
+
+
+@pytest.mark.parametrize(
+    "data", [b"\x00\x89PNG\r\n\x1a\n", b"\x89\x00PNG", b"\x00\x00\x00\x89PNG\r\n", b"\xfe\xff\xd8\x00"]
+)
+def test_binary_bytes_that_look_like_utf_16_or_32_are_refused_as_not_json(data):
+    """json.detect_encoding guesses UTF-16 or -32 from where the zero bytes are; a binary file
+    (an image) gets the same "not valid JSON" refusal whatever it guesses."""
+    with pytest.raises(WeightsError, match="not valid JSON"):
+        weights.from_json(data)
+
+
 def test_a_truncated_file_is_refused_with_its_name(params, tmp_path):
     path = weights.save(tmp_path / "w.json", params)
     path.write_bytes(path.read_bytes()[: path.stat().st_size // 2])

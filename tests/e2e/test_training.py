@@ -345,11 +345,14 @@ def test_a_corrupt_weights_file_shows_an_error_and_the_network_keeps_working(fre
     corrupt.write_text(json.dumps(document))
     not_json = tmp_path / "notes.json"
     not_json.write_text("these are not weights")
+    picture = tmp_path / "picture.json"  # binary bytes whose zeros make json.detect_encoding guess UTF-16
+    picture.write_bytes(b"\x00\x89PNG\r\n\x1a\n" + bytes(range(256)))
     before = probabilities(fresh, X_val[:, 0])
     deslanted = Path(__file__).resolve().parents[2] / "results" / "committee" / "member-1.json"  # a committee member
     refused = (
         (corrupt, "arrays.W2: data does not match its sha256"),
         (not_json, "not valid JSON"),
+        (picture, "not valid JSON"),
         (deslanted, "this network was trained on digits normalised as 'deslant'"),
     )
     for path, reason in refused:
@@ -366,6 +369,13 @@ def test_a_corrupt_weights_file_shows_an_error_and_the_network_keeps_working(fre
     assert fresh.page.locator("#train-error").is_hidden()
     assert probabilities(fresh, X_val[:, 0]) == before
     assert f"Loaded {good.name}" in fresh.page.inner_text("#train-status")
+    # the same network saved as UTF-16 without a byte order mark loads the same
+    utf16 = tmp_path / "utf16.json"
+    utf16.write_bytes(good.read_text().encode("utf-16-le"))
+    fresh.page.set_input_files("#weights-file", str(utf16))
+    fresh.page.wait_for_function("() => document.querySelector('#train-status').innerText.includes('utf16.json')")
+    assert fresh.page.locator("#train-error").is_hidden()
+    assert probabilities(fresh, X_val[:, 0]) == before
 
 
 def test_training_on_a_phone(browser: Any, server: str, digits, tmp_path: Path):

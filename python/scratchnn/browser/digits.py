@@ -170,9 +170,9 @@ def _parse(text: Any) -> MyDigits:
         if len(data) > MAX_FILE_BYTES:
             raise DigitsError(f"it is {len(data):,} bytes; a digits file may be at most {MAX_FILE_BYTES:,}")
         try:
-            text = data.decode("utf-8")
+            text = data.decode(json.detect_encoding(data))  # UTF-8, -16 or -32, as json.loads reads bytes
         except UnicodeDecodeError:
-            raise DigitsError("not a text file (not UTF-8)") from None
+            raise DigitsError("not a text file (not UTF-8, UTF-16 or UTF-32)") from None
     if len(text) > MAX_FILE_BYTES:
         raise DigitsError(f"it is {len(text):,} characters; a digits file may be at most {MAX_FILE_BYTES:,}")
     try:
