@@ -1,8 +1,7 @@
-// Works offline after the first visit: once the page is ready, have the service worker (sw.js;
-// boot.js registered it already on a first visit) keep this version of the site in the browser's
-// Cache Storage. Only on a secure context (https:// or localhost), where browsers allow service
-// workers; a failure changes nothing on the page but the footer's note, which says only what is
-// true.
+// Works offline after the first visit: once the page is ready, register the service worker
+// (sw.js), which keeps this version of the site in the browser's Cache Storage. Only on a secure
+// context (https:// or localhost), where browsers allow service workers; a failure to register
+// changes nothing on the page but the footer's note, which says only what is true.
 
 /** What the page knows about it, for the footer, the tests and scripts/measure_demo.py. */
 export const offline = {
@@ -10,8 +9,7 @@ export const offline = {
   error: null, // why it failed, when it did
 };
 
-/** Register sw.js (again: the same registration) and ask it to save every file of the site;
- * resolves (never rejects) once it has, or it failed. */
+/** Register sw.js; resolves (never rejects) once the site is saved in the browser, or it failed. */
 export async function keepForOffline() {
   if (!("serviceWorker" in navigator) || !window.isSecureContext) {
     offline.state = "unsupported";
@@ -20,13 +18,7 @@ export async function keepForOffline() {
   offline.state = "registering";
   try {
     await navigator.serviceWorker.register("sw.js", { scope: "./" });
-    const registration = await navigator.serviceWorker.ready;
-    const answer = await new Promise((resolve) => {
-      const channel = new MessageChannel();
-      channel.port1.onmessage = (event) => resolve(event.data);
-      registration.active.postMessage({ type: "fill" }, [channel.port2]);
-    });
-    if (!answer.ok) throw new Error(answer.error); // sw.js could not fetch or cache a file
+    await navigator.serviceWorker.ready; // active: its install saved every file site.json lists
     offline.state = "saved";
     note("Saved in this browser: from now on the page works offline, and is downloaded again only when it changes.");
   } catch (error) {

@@ -1,19 +1,12 @@
 /* ScratchNN's service worker: after the first visit the site works offline, and repeat visits
  * load from this browser's Cache Storage instead of the network.
  *
- * When: boot.js registers it at the start of a first visit, and Python's worker waits (briefly)
- * until it serves the page, so that Pyodide's WebAssembly is compiled from its copy here already
- * on the first visit (see COMPILED). Its install only reads site.json; it takes the page over at
- * once. Once the page is ready, offline.js asks it to fill the cache ("fill" message) and says
- * the site is saved when it has.
- *
  * One cache per version of the site, named "scratchnn-" + site.json's "version" (the package
  * version + a short hash of every file's SHA-256, written by scripts/build_site.py). It holds every
  * file that site.json's "files" lists (the page, its modules, the worker, Pyodide and NumPy, the
  * package, the weights, the training data) and site.json itself. When site.json names a new
  * version, a new cache is filled (files whose bytes did not change are copied from the old cache,
- * the rest fetched) and then every other "scratchnn-" cache is deleted. A file asked for before it
- * is cached comes from the network as it is, as it would without the service worker (but COMPILED).
+ * the rest fetched) and then every other "scratchnn-" cache is deleted.
  *
  * What is checked where:
  * - site.json: network first (revalidated past the HTTP cache, so an update is seen at once),
@@ -31,7 +24,8 @@
  * - Anything else (other origins, not GET, a URL with a query, a file site.json does not list)
  *   goes to the network untouched.
  *
- * It runs under the page's Content-Security-Policy's worker-src 'self'.
+ * The page registers it once it is ready (offline.js), so the first visit's load is not slowed;
+ * it runs under the page's Content-Security-Policy's worker-src 'self'.
  */
 
 const SCOPE = new URL("./", self.location.href).href;
@@ -47,6 +41,7 @@ self.addEventListener("install", (event) => {
   event.waitUntil(
     (async () => {
       site = await networkManifest(); // no site.json: no service worker (the install fails)
+      await fill(site);
       await self.skipWaiting();
     })(),
   );
@@ -55,23 +50,10 @@ self.addEventListener("install", (event) => {
 self.addEventListener("activate", (event) => {
   event.waitUntil(
     (async () => {
+      const manifest = site ?? (await cachedManifest());
+      if (manifest) await dropOtherCaches(manifest.version);
       await self.clients.claim(); // the page that registered it is served from now on
     })(),
-  );
-});
-
-// offline.js, once the page is ready: cache every file of the site not cached yet (and delete the
-// other versions' caches), then answer on the message's port: {ok: true} or {ok: false, error}.
-self.addEventListener("message", (event) => {
-  if (event.data?.type !== "fill") return;
-  const reply = event.ports[0];
-  event.waitUntil(
-    known()
-      .then((manifest) => fill(manifest))
-      .then(
-        () => reply?.postMessage({ ok: true }),
-        (error) => reply?.postMessage({ ok: false, error: String(error?.message ?? error) }),
-      ),
   );
 });
 
@@ -146,16 +128,7 @@ function manifestResponse(manifest) {
   return new Response(manifest.text, { headers: { "Content-Type": "application/json" } });
 }
 
-// Served from its copy in Cache Storage even the first time it is asked for (checked, cached, then
-// read back): Chrome keeps the code it compiles for a WebAssembly module with the copy it compiled
-// (a response straight from the network keeps it with the HTTP cache instead), so the next visit,
-// served the same copy, finds Pyodide's runtime compiled (benchmarks/wasm_code_cache.py).
-const COMPILED = new Set(["pyodide/pyodide.asm.wasm"]);
-
-/** The response for the site's file `path`: its cached copy once checked. One not cached yet
- * (the first visit, a new version): the network's as it comes, as without the service worker
- * (fill() caches it, checked), but COMPILED, checked and served from its new copy. One whose
- * copy did not match: the network's once checked, and cached. */
+/** The response for the site's file `path`: the cached copy once checked, else the network's. */
 async function serve(path, manifest, request) {
   const expected = manifest.files[path];
   if (!expected) return fetch(request ?? SCOPE + path); // not a file of this version of the site
@@ -167,11 +140,9 @@ async function serve(path, manifest, request) {
     await cache.delete(key); // refused: fetched again below
   }
   try {
-    if (!hit && !COMPILED.has(path)) return await fetch(request ?? key);
     const response = await fetchChecked(key, expected);
-    if (!response.checked) return response;
-    await cache.put(key, response.clone());
-    return COMPILED.has(path) ? ((await cache.match(key)) ?? response) : response;
+    if (response.checked) await cache.put(key, response.clone());
+    return response;
   } catch {
     return new Response(`${path} is not available offline (no checked copy is cached)`, {
       status: 503,

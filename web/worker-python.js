@@ -20,7 +20,6 @@ export const worker = {
   pythonStart: null, // "snapshot": Python started from this browser's snapshot; "fresh": it did not
   snapshotRefused: null, // why Pyodide refused a saved snapshot, if it did (it was then deleted)
   snapshotSaved: null, // the promise that this visit's snapshot is saved (true) or could not be (false)
-  serviceWorkerWait: null, // how a first visit's wait for the service worker ended (worker.js)
 };
 self.scratchnn = worker;
 

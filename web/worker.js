@@ -48,21 +48,6 @@ import { TEACH_HANDLERS } from "./worker-teach.js";
 import { TRAINING_HANDLERS } from "./worker-training.js";
 
 const PYODIDE = new URL("pyodide/", SITE).href;
-// A first visit (boot.js named the worker "first-visit"): the service worker is being registered,
-// and Python's files are asked for once it serves them (boot.js's "service-worker" message:
-// "serving", or "failed" to register), so that this visit already gets its Cache Storage copies;
-// after SERVICE_WORKER_WAIT_MS ("timed out"), without it. Anything else (a repeat visit, a
-// restarted worker, no service workers: "none") goes on at once. worker.serviceWorkerWait says how
-// the wait ended.
-const SERVICE_WORKER_WAIT_MS = 1500;
-let serviceWorkerSettled = null;
-const serviceWorker =
-  self.name === "first-visit"
-    ? new Promise((resolve) => {
-        serviceWorkerSettled = resolve;
-        setTimeout(() => resolve("timed out"), SERVICE_WORKER_WAIT_MS);
-      })
-    : Promise.resolve("none");
 const prefetched = new Map(); // a site file -> the promise of its verified bytes, fetched while Pyodide starts
 
 // A loading stage began: it moves the progress bar from `fraction` towards `until` in about
@@ -112,7 +97,6 @@ async function boot() {
     // Python itself: from this browser's snapshot of it when there is one (worker-snapshot.js),
     // else started afresh, and a snapshot made at once, to be saved once the page is ready.
     const version = worker.manifest.version;
-    worker.serviceWorkerWait = await serviceWorker;
     const saved = await savedSnapshot(version);
     // The package and the first network's weights (and NumPy's wheel, as a head start), fetched
     // while Pyodide starts on a first visit. On a repeat visit (a saved snapshot: the site is in
@@ -261,7 +245,6 @@ let inOrder = booted;
 
 self.onmessage = async (event) => {
   const message = event.data;
-  if (message.type === "service-worker") return serviceWorkerSettled?.(String(message.state)); // boot.js
   let start = booted;
   if (!READS.has(message.type)) {
     start = inOrder = inOrder.then(() => (FIRST_ANSWERS.has(message.type) ? undefined : afterReady()));

@@ -85,34 +85,6 @@ def first_visit(page: Any, url: str) -> App:
     return App(page, url)
 
 
-# Where the page's worker got pyodide.asm.wasm (Resource Timing): through the service worker or
-# not, and from where ("cache-storage": its copy in Cache Storage; "" the network).
-WASM_FETCH = """performance.getEntriesByType("resource")
-  .filter((entry) => entry.name.endsWith("/pyodide/pyodide.asm.wasm"))
-  .map((entry) => ({ serviceWorker: entry.workerStart > 0, from: entry.deliveryType }))"""
-
-
-def test_a_first_visit_compiles_pyodide_from_the_service_workers_copy(context: Any, folder: Path):
-    """boot.js registers the service worker at once, and the worker asks for Pyodide's files once
-    it serves the page: the WebAssembly then comes from its copy in Cache Storage, with which Chrome
-    keeps the compiled code for the next visit (benchmarks/wasm_code_cache.py). The other files not
-    cached yet come from the network; once ready, the whole site is saved."""
-    with serve_folder(folder) as url:
-        page = context.new_page()
-        first_visit(page, url)
-        python = page.workers[-1]
-        wait = python.evaluate("scratchnn.serviceWorkerWait")
-        assert wait in ("serving", "timed out")  # a machine too busy to install it in 1.5 s: the wait ends
-        if wait == "serving":
-            assert python.evaluate(WASM_FETCH) == [{"serviceWorker": True, "from": "cache-storage"}]
-        assert set(page.evaluate(CACHES)[cache_name(folder)]) == expected_urls(folder, url)
-        # the next visit: the page and the worker are served by it from the start, and nothing waits
-        reload_ready(page)
-        python = page.workers[-1]
-        assert python.evaluate("scratchnn.serviceWorkerWait") == "none"
-        assert python.evaluate(WASM_FETCH) == [{"serviceWorker": True, "from": "cache-storage"}]
-
-
 def expected_urls(folder: Path, url: str) -> set[str]:
     """What a full cache holds: every file site.json lists (but sw.js, which the browser keeps
     itself) and site.json."""
