@@ -66,6 +66,15 @@ def read_histogram(context) -> dict[str, int]:
         tab.close()
 
 
+# In the page's worker: where its pyodide.asm.wasm came from (Resource Timing's deliveryType):
+# "cache-storage" (the service worker's copy), "cache" (the HTTP cache), "" (the network).
+WASM_SOURCE = """performance.getEntriesByType("resource")
+  .filter((entry) => entry.name.endsWith("/pyodide.asm.wasm"))
+  .map((entry) => (entry.workerStart > 0 ? "service worker, " : "") + (entry.deliveryType || "network"))
+  .join(" and ") || "not fetched"
+"""
+
+
 def added(before: dict[str, int], after: dict[str, int]) -> str:
     """What a visit added to the histogram: "miss", "hit", "miss + hit", or "nothing"."""
     new = [f"{name} x{n}" if n > 1 else name for name, n in ((k, after[k] - before.get(k, 0)) for k in after) if n]
@@ -76,6 +85,9 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("site", type=site_folder, help="a built site (scripts/build_site.py --out)")
     parser.add_argument("--runs", type=rounds, default=1, help="fresh contexts, 1 to 100 (default 1)")
+    parser.add_argument(
+        "--stay", type=float, default=0.0, help="seconds to stay on the page after the cold load is saved (default 0)"
+    )
     parser.add_argument(
         "--js-flags", default="", help="V8 flags for Chromium's --js-flags (the caching ones: see docs/web-page.md)"
     )
@@ -94,9 +106,13 @@ def main(argv: list[str] | None = None) -> int:
                     seconds = measure_demo.timed_load(page, url, measure_demo.READY, reload=visit != "cold")
                     if visit == "cold":
                         measure_demo.saved(page)
+                        page.wait_for_timeout(args.stay * 1000)
                     after = read_histogram(context)
                     what = added(before, after)
-                    print(f"run {run + 1}, {visit:12} {seconds:.2f} s to ready; V8.WasmCodeCaching: {what}")
+                    source = page.workers[-1].evaluate(WASM_SOURCE)
+                    print(
+                        f"run {run + 1}, {visit:12} {seconds:.2f} s to ready; V8.WasmCodeCaching: {what}; from {source}"
+                    )
                     before = after
             finally:
                 context.close()
