@@ -265,6 +265,18 @@ def test_binary_bytes_that_look_like_utf_16_or_32_are_refused_as_not_json(data):
         weights.from_json(data)
 
 
+@pytest.mark.parametrize(
+    ("data", "where"),
+    [
+        (b'{"a": "\xff"}', "byte 7 is not UTF-8"),
+        (b"\x00{\xdc\x00\x00}", "bytes 2-3 are not UTF-16-BE"),  # a lone low surrogate
+    ],
+)
+def test_bytes_that_are_not_text_are_named_with_the_encoding_tried(data, where):
+    with pytest.raises(WeightsError, match=f"not valid JSON \\(not text: {where}\\)"):
+        weights.from_json(data)
+
+
 def test_a_truncated_file_is_refused_with_its_name(params, tmp_path):
     path = weights.save(tmp_path / "w.json", params)
     path.write_bytes(path.read_bytes()[: path.stat().st_size // 2])

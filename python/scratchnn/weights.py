@@ -200,10 +200,14 @@ def check_text(text: str | bytes) -> str:
         unit = "characters" if isinstance(text, str) else "bytes"
         raise WeightsError(f"{len(text):,} {unit}, over the {MAX_FILE_BYTES:,} a weights file may have")
     if not isinstance(text, str):
+        encoding = json.detect_encoding(text)  # as json.loads reads bytes: UTF-8, -16 or -32
         try:
-            text = bytes(text).decode(json.detect_encoding(text))  # as json.loads reads bytes
+            text = bytes(text).decode(encoding)
         except UnicodeDecodeError as error:
-            raise WeightsError(f"not valid JSON (not text: {error})") from None
+            one = error.end - error.start <= 1
+            where = f"byte {error.start:,} is" if one else f"bytes {error.start:,}-{error.end - 1:,} are"
+            name = encoding.upper().replace("-SIG", "")
+            raise WeightsError(f"not valid JSON (not text: {where} not {name})") from None
     depth = nesting_depth(text)
     if depth > MAX_DEPTH:
         raise WeightsError(
