@@ -108,6 +108,9 @@ async function boot() {
       if (saved) {
         try {
           const restored = await loadPyodide({ indexURL: PYODIDE, fullStdLib: false, _loadSnapshot: saved.bytes });
+          // The snapshot holds the random module's generator as it was seeded on the first visit
+          // (Pyodide's start imports it): seeded afresh, each visit draws its own numbers.
+          restored.runPython("import sys\nif 'random' in sys.modules: sys.modules['random'].seed()");
           worker.pythonStart = "snapshot";
           return restored;
         } catch (error) {

@@ -108,6 +108,12 @@ def test_the_first_visit_saves_a_snapshot_and_the_next_starts_python_from_it(pag
             "scratchnn.pyodide.runPython('import numpy as np; int(np.random.default_rng(0).integers(0, 10**9))')"
         )
         assert drawn == 850_624_225
+        # and Python's own random module, whose state the snapshot holds, is seeded afresh each visit
+        draw = "scratchnn.pyodide.runPython('import random; random.random()')"
+        first = worker.evaluate(draw)
+        visit(page)
+        assert page.evaluate("window.scratchnn.state.pythonStart") == "snapshot"
+        assert page.workers[-1].evaluate(draw) != first
 
 
 @pytest.mark.parametrize("how", ["flip", "garbage", "other-build"])
