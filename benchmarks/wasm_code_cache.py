@@ -77,8 +77,8 @@ WASM_SOURCE = """performance.getEntriesByType("resource")
 
 def added(before: dict[str, int], after: dict[str, int]) -> str:
     """What a visit added to the histogram: "miss", "hit", "miss + hit", or "nothing"."""
-    new = [f"{name} x{n}" if n > 1 else name for name, n in ((k, after[k] - before.get(k, 0)) for k in after) if n]
-    return " + ".join(new) or "nothing"
+    gained = {name: count - before.get(name, 0) for name, count in after.items()}
+    return " + ".join(name if n == 1 else f"{name} x{n}" for name, n in gained.items() if n) or "nothing"
 
 
 def main(argv: list[str] | None = None) -> int:

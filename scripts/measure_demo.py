@@ -16,11 +16,12 @@ run, alternating with the real page; the page's cold load and its repeat visit (
 context reloaded, once the site and the worker's snapshot of Python are saved: the service worker
 serves the site from Cache Storage and Python starts from the snapshot) are then given as ratios
 to the floor's cold load. A later visit (reloaded once more) is timed too: the first repeat visit
-compiles Pyodide's WebAssembly from the service worker's copy afresh, the later ones need not (as
-we read V8's code caching, compiled code is kept with a file in Cache Storage once it has run
-from there). ``--network 20mbit,40ms`` adds cold loads (page and floor) and a repeat
-visit over an emulated connection: the Chrome DevTools Protocol's Network.emulateNetworkConditions
-with that download and upload throughput and round-trip latency, on gzip-sized transfers.
+compiles Pyodide's WebAssembly from the service worker's copy afresh, the later ones find it
+compiled (benchmarks/wasm_code_cache.py shows it, visit by visit). ``--network 20mbit,40ms``
+adds cold loads (page and floor) and a repeat visit over an emulated connection: the Chrome
+DevTools Protocol's Network.emulateNetworkConditions with that download and upload throughput and
+round-trip latency, on gzip-sized transfers (it slows the page and its worker, not a service
+worker's own fetches, which today come only after ready).
 
 Prints one line per figure (median, min and max over the runs), ready for the README. Needs
 Playwright (in .venv) and a Chromium: Playwright's own, else /usr/bin/chromium.
