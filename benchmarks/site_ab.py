@@ -5,7 +5,7 @@
     .venv/bin/python benchmarks/site_ab.py /tmp/site-a /tmp/site-b --runs 6
 
 Each round loads A and B once each (the order swapped every round), each in a fresh browser
-context: a cold load, then, once the service worker has saved the site and the worker its
+context (a new profile on disk, measure_demo.Browsers; ``--incognito``: off the record): a cold load, then, once the service worker has saved the site and the worker its
 snapshot of Python, the page reloaded twice (the repeat visit and a later visit), as
 scripts/measure_demo.py times them. Both sites are served on 127.0.0.1, gzipped as GitHub Pages
 serves them. Prints the medians (min-max) and B's medians over A's: a busy machine slows both
@@ -65,6 +65,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("a", type=site_folder, help="the first built site")
     parser.add_argument("b", type=site_folder, help="the second built site")
     parser.add_argument("--runs", type=rounds, default=6, help="rounds, 1 to 100 (default 6)")
+    parser.add_argument("--incognito", action="store_true", help="off-the-record contexts (measure_demo.Browsers)")
     args = parser.parse_args(argv)
     results: dict[str, dict[str, list[float]]] = {side: {visit: [] for visit in VISITS} for side in "AB"}
     with ExitStack() as stack, sync_playwright() as p:
@@ -75,7 +76,7 @@ def main(argv: list[str] | None = None) -> int:
         executable = chromium.executable(p)
         if executable is None:
             raise SystemExit(f"site_ab: {chromium.MISSING}")
-        browser = p.chromium.launch(executable_path=executable, args=chromium.ARGS)
+        browser = measure_demo.Browsers(p, executable, incognito=args.incognito)
         for run in range(args.runs):
             for side in "AB" if run % 2 == 0 else "BA":
                 for visit, seconds in load_three_times(browser, urls[side]).items():

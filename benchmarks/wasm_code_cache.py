@@ -14,6 +14,8 @@ response can keep none: a copy read with caches.match(), say). Prints what each 
 its seconds to ready. ``--js-flags`` passes V8 flags to Chromium, for example the ones that turn
 its WebAssembly code caching off, to see what the cache is worth.
 
+Each run is a new browser profile on disk (measure_demo.Browsers), as a visitor's Chrome;
+``--incognito`` uses off-the-record contexts instead, whose HTTP cache keeps no compiled code.
 What it shows for this site (docs/web-page.md): the cold load misses and keeps its code with the
 browser's HTTP cache; the repeat visit, served by the service worker from Cache Storage, misses
 again, because compiled code is kept per copy of the file; the later visit hits.
@@ -91,13 +93,14 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--js-flags", default="", help="V8 flags for Chromium's --js-flags (the caching ones: see docs/web-page.md)"
     )
+    parser.add_argument("--incognito", action="store_true", help="off-the-record contexts (measure_demo.Browsers)")
     args = parser.parse_args(argv)
     with measure_demo.serve(args.site) as url, sync_playwright() as p:
         executable = chromium.executable(p)
         if executable is None:
             raise SystemExit(f"wasm_code_cache: {chromium.MISSING}")
-        flags = [f"--js-flags={args.js_flags}"] if args.js_flags else []
-        browser = p.chromium.launch(executable_path=executable, args=chromium.ARGS + flags)
+        flags = (f"--js-flags={args.js_flags}",) if args.js_flags else ()
+        browser = measure_demo.Browsers(p, executable, incognito=args.incognito, flags=flags)
         for run in range(args.runs):
             context, page = measure_demo.new_context(browser, None)
             try:

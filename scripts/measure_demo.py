@@ -23,6 +23,10 @@ DevTools Protocol's Network.emulateNetworkConditions with that download and uplo
 round-trip latency, on gzip-sized transfers (it slows the page and its worker, not a service
 worker's own fetches, which today come only after ready).
 
+Every context is a new browser profile in a temporary folder, launched for it (Browsers): a
+visitor's own Chrome keeps its caches on disk, and with them the code V8 compiled. ``--incognito``
+measures in off-the-record contexts of one browser instead, as the records before 2026-12-05 did.
+
 Prints one line per figure (median, min and max over the runs), ready for the README. Needs
 Playwright (in .venv) and a Chromium: Playwright's own, else /usr/bin/chromium.
 
@@ -196,10 +200,42 @@ def network_conditions(text: str) -> dict:
             "label": f"{match[1]} Mbit/s, {match[2]} ms round trip"}  # fmt: skip
 
 
-def new_context(browser, network: dict | None):
+class Browsers:
+    """Where each visitor's browser comes from. By default a new profile for each, in a temporary
+    folder (deleted at close()), launched for the context: a visitor's own Chrome keeps its caches
+    on disk, and with its HTTP cache the code V8 compiled from a file. ``incognito``: off-the-record
+    contexts of one browser (what Playwright's browser.new_context() gives), whose HTTP cache keeps
+    no compiled code: there the repeat visit compiles Pyodide's WebAssembly afresh
+    (docs/web-page.md)."""
+
+    def __init__(self, playwright, executable: str, incognito: bool = False, flags: tuple[str, ...] = ()) -> None:
+        self.playwright, self.executable, self.args = playwright, executable, [*chromium.ARGS, *flags]
+        self.profiles = tempfile.TemporaryDirectory(prefix="measure-profiles-")
+        self.count = 0
+        self.shared = playwright.chromium.launch(executable_path=executable, args=self.args) if incognito else None
+
+    def new_context(self):
+        """A fresh context (empty caches, no service worker) and its page."""
+        options = {"viewport": {"width": 1280, "height": 900}, "service_workers": "allow"}
+        if self.shared is not None:
+            context = self.shared.new_context(**options)
+            return context, context.new_page()
+        self.count += 1
+        folder = Path(self.profiles.name) / f"profile-{self.count}"
+        context = self.playwright.chromium.launch_persistent_context(
+            folder, executable_path=self.executable, args=self.args, **options
+        )
+        return context, (context.pages[0] if context.pages else context.new_page())
+
+    def close(self) -> None:
+        if self.shared is not None:
+            self.shared.close()
+        self.profiles.cleanup()
+
+
+def new_context(browser: Browsers, network: dict | None):
     """A fresh context (empty caches, no service worker) and its page, over ``network`` if given."""
-    context = browser.new_context(viewport={"width": 1280, "height": 900}, service_workers="allow")
-    page = context.new_page()
+    context, page = browser.new_context()
     if network:
         cdp = context.new_cdp_session(page)
         cdp.send("Network.enable")
@@ -310,6 +346,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--network", type=network_conditions, help="also load over an emulated connection, e.g. 20mbit,40ms"
     )
+    parser.add_argument(
+        "--incognito", action="store_true", help="off-the-record contexts, not a new on-disk profile per visitor"
+    )
     args = parser.parse_args(argv)
     with tempfile.TemporaryDirectory() as tmp:
         site = args.site or build_site.build(Path(tmp) / "site", build_site.default_wheels(), build_site.CDN, True)
@@ -322,7 +361,7 @@ def main(argv: list[str] | None = None) -> int:
             executable = args.chromium or chromium.executable(p)
             if executable is None:
                 raise SystemExit(f"measure_demo: {chromium.MISSING}")
-            browser = p.chromium.launch(executable_path=executable, args=chromium.ARGS)
+            browser = Browsers(p, executable, incognito=args.incognito)
             cold, repeat, later, stages, repeat_stages, latency = [], [], [], [], [], []
             floor: dict[str, list[float]] = {"stock": [], "stock repeat": [], "site": [], "site repeat": []}
             slow: dict[str, list[float]] = {"cold": [], "repeat": [], "stock": [], "site": []}
