@@ -5,11 +5,11 @@
     .venv/bin/python benchmarks/site_ab.py /tmp/site-a /tmp/site-b --runs 6
 
 Each round loads A and B once each (the order swapped every round), each in a fresh browser
-context (a new profile on disk, measure_demo.Browsers; ``--incognito``: off the record): a cold load, then, once the service worker has saved the site and the worker its
-snapshot of Python, the page reloaded twice (the repeat visit and a later visit), as
-scripts/measure_demo.py times them. Both sites are served on 127.0.0.1, gzipped as GitHub Pages
-serves them. Prints the medians (min-max) and B's medians over A's: a busy machine slows both
-sides, so the ratio is what to read.
+context (a new profile on disk, measure_demo.Browsers; ``--incognito``: off the record): a cold
+load, then, once the service worker has saved the site and the worker its snapshot of Python, the
+page reloaded twice (the repeat visit and a later visit), as scripts/measure_demo.py times them.
+Both sites are served on 127.0.0.1, gzipped as GitHub Pages serves them. Prints the medians
+(min-max) and B's medians over A's: a busy machine slows both sides, so the ratio is what to read.
 """
 
 from __future__ import annotations
